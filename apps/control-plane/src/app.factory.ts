@@ -1,0 +1,51 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module.js';
+import { systemClock, type Clock } from './common/clock.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
+import { requestIdMiddleware } from './common/request-id.middleware.js';
+import type { AppConfig } from './config/app-config.js';
+import { setupOpenApi } from './openapi/openapi.js';
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: false;
+  /** Where JSON log lines go instead of stdout (tests capture them). */
+  logDestination?: DestinationStream;
+}
+
+/** Builds the HTTP app; main.ts and the end-to-end tests share it so tests exercise the real wiring. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+  const logging = options.logger !== false;
+  // Lines logged while the module graph is built (the development-key warning) wait for the JSON logger.
+  if (logging) NestLogger.attachBuffer();
+  let module: ReturnType<typeof AppModule.forRoot>;
+  try {
+    module = AppModule.forRoot(config, options.clock ?? systemClock, { enabled: logging, destination: options.logDestination });
+  } catch (error) {
+    NestLogger.flush();
+    throw error;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bodyParser: false,
+    rawBody: true,
+    // A failed boot (database unreachable) is an error main.ts reports, not a process.abort() core dump.
+    abortOnError: false,
+    ...(logging ? { bufferLogs: true } : { logger: false }),
+  });
+  if (logging) app.useLogger(app.get(Logger));
+  app.use(requestIdMiddleware);
+  app.use(helmet());
+  // CORS stays closed (no Access-Control-* headers) unless origins are listed.
+  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, exposedHeaders: ['X-Request-Id'] });
+  app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  setupOpenApi(app);
+  return app;
+}

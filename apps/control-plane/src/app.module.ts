@@ -1,0 +1,49 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { CLOCK, type Clock } from './common/clock.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { KeysModule } from './keys/keys.module.js';
+import { LicensesModule } from './licenses/licenses.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import type { LoggingOptions } from './observability/logging.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { PlansModule } from './plans/plans.module.js';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
+
+@Module({})
+export class ClockModule {
+  static forRoot(clock: Clock): DynamicModule {
+    return { module: ClockModule, global: true, providers: [{ provide: CLOCK, useValue: clock }], exports: [CLOCK] };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, clock: Clock, logging: LoggingOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule.forRoot(clock),
+        ObservabilityModule.forRoot(config, logging),
+        DatabaseModule.forRoot(config),
+        AuditModule,
+        AuthModule,
+        KeysModule.forRoot(config),
+        PlansModule,
+        TenantsModule,
+        SubscriptionsModule,
+        ScheduleModule.forRoot(),
+        NotificationsModule.forRoot(config, { delivers: config.NOTIFICATIONS_WORKER_IN_PROCESS, staffApi: true }),
+        LicensesModule,
+        HealthModule,
+      ],
+    };
+  }
+}

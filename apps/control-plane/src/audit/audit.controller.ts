@@ -1,0 +1,35 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { RequireRole } from '../auth/auth.decorators.js';
+import { ZodPipe } from '../common/zod-body.pipe.js';
+import { AuditService } from './audit.service.js';
+
+const auditQuerySchema = z.strictObject({
+  target_type: z.string().min(1).max(64).optional(),
+  target_id: z.string().min(1).max(128).optional(),
+  action: z.string().min(1).max(128).optional(),
+  before: z.coerce.date().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+@Controller('api/v1/audit-events')
+@RequireRole('viewer')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  async list(@Query(new ZodPipe(auditQuerySchema, 'query string')) query: z.infer<typeof auditQuerySchema>) {
+    return {
+      items: (await this.audit.list(query)).map((event) => ({
+        id: event.id,
+        occurred_at: event.occurredAt,
+        actor: event.actor,
+        action: event.action,
+        target_type: event.targetType,
+        target_id: event.targetId,
+        details: event.details,
+        request_id: event.requestId,
+      })),
+    };
+  }
+}

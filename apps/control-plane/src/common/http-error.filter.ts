@@ -1,0 +1,72 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError } from './app-error.js';
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+  request_id?: string;
+}
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** Body-parser errors carry a `type`; map them to messages a caller can act on. */
+const BODY_PARSER_ERRORS: Record<string, { code: string; message: string }> = {
+  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' },
+  'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' },
+  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body encoding is not supported.' },
+  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body charset is not supported.' },
+};
+
+/** Gives every error the same shape, and never a stack trace or an internal message. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const request = context.getRequest<Request & { id?: string }>();
+    const response = context.getResponse<Response>();
+    const [status, body] = this.describe(exception);
+    if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'request failed');
+    if (response.headersSent) return;
+    response.status(status).json({ error: { ...body, request_id: request.id } });
+  }
+
+  private describe(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof AppError) {
+      return [
+        exception.status,
+        { code: exception.code, message: exception.message, ...(exception.details === undefined ? {} : { details: exception.details }) },
+      ];
+    }
+    const parserError = bodyParserError(exception);
+    if (parserError) return parserError;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+      return [status, { code, message: status >= 500 ? 'Internal error.' : exception.message }];
+    }
+    return [500, { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs.' }];
+  }
+}
+
+/** Nest wraps body-parser errors in an HttpException whose `cause` keeps the parser's `type`. */
+function bodyParserError(exception: unknown): [number, ErrorBody] | undefined {
+  const candidate = exception instanceof HttpException ? exception.cause : exception;
+  if (typeof candidate !== 'object' || candidate === null || !('type' in candidate)) return undefined;
+  const known = BODY_PARSER_ERRORS[String((candidate as { type: unknown }).type)];
+  if (!known) return undefined;
+  const status = Number((candidate as { status?: unknown }).status) || 400;
+  return [status, known];
+}

@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with nothing configured', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ NODE_ENV: 'development', PORT: 3000, MIGRATIONS_RUN_AT_BOOT: true });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('names every offending variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', MIGRATIONS_RUN_AT_BOOT: 'yes' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', MIGRATIONS_RUN_AT_BOOT: 'yes' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('PORT');
+      expect(message).toContain('DATABASE_URL');
+      expect(message).toContain('MIGRATIONS_RUN_AT_BOOT');
+    }
+  });
+
+  it('requires a real database in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: is required when NODE_ENV=production/);
+  });
+
+  it('requires Redis and SMTP in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/la' })).toThrow(/REDIS_URL: is required[^]*SMTP_URL: is required/);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/la', REDIS_URL: 'redis://r:6379', SMTP_URL: 'smtp://mail:25' })).toMatchObject({
+      NOTIFICATIONS_WORKER_IN_PROCESS: true,
+      LICENSE_EXPIRY_REMINDER_DAYS: [30, 7],
+      PHONE_HOME_SILENCE_HOURS: 72,
+    });
+  });
+
+  it('refuses two sources for the private key', () => {
+    expect(() => loadConfig({ CP_LICENSE_PRIVATE_KEY: 'x', CP_LICENSE_PRIVATE_KEY_FILE: '/k.pem' })).toThrow(/not both/);
+  });
+});

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every environment variable the control plane reads. `.env.example` documents each one;
+ * keep the two in step.
+ */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    DATABASE_POOL_SIZE: positiveInt.default(10),
+    MIGRATIONS_RUN_AT_BOOT: booleanFlag.default(true),
+    BODY_LIMIT_BYTES: positiveInt.max(10 * 1024 * 1024).default(64 * 1024),
+    CP_LICENSE_PRIVATE_KEY: z.string().min(1).optional(),
+    CP_LICENSE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    LICENSE_ISSUER: z.string().min(1).default('https://cp.atlastechlab.com'),
+    LICENSE_AUDIENCE: z.string().min(1).default('atlasai-tenant-plane'),
+    LICENSE_VALIDITY_DAYS: positiveInt.max(3650).default(365),
+    LICENSE_GRACE_PERIOD_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+    LICENSE_READ_ONLY_PERIOD_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" and "-" only')
+      .default('la'),
+    SUPPORT_EMAIL: z.email('must be an email address').default('support@atlasai.com'),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+    MAIL_FROM: z.string().min(3).default('AtlasAI Licensing <licensing@atlastechlab.com>'),
+    PORTAL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://atlastechlab.com/portal'),
+    NOTIFICATIONS_WORKER_IN_PROCESS: booleanFlag.default(true),
+    NOTIFICATION_MAX_ATTEMPTS: positiveInt.max(50).default(8),
+    NOTIFICATION_RETRY_BASE_MS: positiveInt.max(3_600_000).default(30_000),
+    NOTIFICATION_WORKER_CONCURRENCY: positiveInt.max(100).default(5),
+    NOTIFICATION_RELAY_INTERVAL_MS: positiveInt.max(3_600_000).default(5_000),
+    NOTIFICATION_RELAY_BATCH: positiveInt.max(1_000).default(100),
+    NOTIFICATION_REQUEUE_AFTER_MS: positiveInt.default(600_000),
+    NOTIFICATION_SWEEP_INTERVAL_MS: positiveInt.max(86_400_000).default(3_600_000),
+    LICENSE_EXPIRY_REMINDER_DAYS: z
+      .string()
+      .default('30,7')
+      .transform((value) => value.split(',').map((day) => Number(day.trim())))
+      .pipe(z.array(z.number().int().min(1).max(365), { error: 'must be a comma-separated list of whole days' }).min(1)),
+    PHONE_HOME_SILENCE_HOURS: positiveInt.max(8_760).default(72),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' }))),
+    SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000),
+  })
+  .superRefine((config, ctx) => {
+    if (config.CP_LICENSE_PRIVATE_KEY && config.CP_LICENSE_PRIVATE_KEY_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CP_LICENSE_PRIVATE_KEY_FILE'],
+        message: 'set either CP_LICENSE_PRIVATE_KEY or CP_LICENSE_PRIVATE_KEY_FILE, not both',
+      });
+    }
+    if (config.NODE_ENV === 'production' && !config.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production (the embedded database is for development)' });
+    }
+    if (config.NODE_ENV === 'production' && !config.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when NODE_ENV=production (in-process delivery is for development)' });
+    }
+    if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the .eml file sink is for development)' });
+    }
+  });
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment once; names every offending variable when it fails. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(blanksRemoved);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

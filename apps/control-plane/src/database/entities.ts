@@ -1,0 +1,11 @@
+import { AuditEventEntity } from '../audit/audit-event.entity.js';
+import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { SigningKeyEntity } from '../keys/signing-key.entity.js';
+import { LicenseEntity } from '../licenses/license.entity.js';
+import { NotificationEntity } from '../notifications/notification.entity.js';
+import { PlanEntity } from '../plans/plan.entity.js';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
+import { TenantEntity } from '../tenants/tenant.entity.js';
+
+/** Every entity, registered explicitly (no globbing, so the compiled app and the tests see the same list). */
+export const entities = [AuditEventEntity, ApiTokenEntity, SigningKeyEntity, LicenseEntity, NotificationEntity, PlanEntity, SubscriptionEntity, TenantEntity];

@@ -1,0 +1,24 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators.js';
+import { SigningKeyService } from './signing-key.service.js';
+
+@Controller()
+@Public()
+export class KeysController {
+  constructor(private readonly keys: SigningKeyService) {}
+
+  /** Every key the CP has signed with, so tokens from before a rotation still verify. */
+  @Get('.well-known/jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  jwks() {
+    return this.keys.jwks();
+  }
+
+  /** The active key as PEM, the value tenant planes put in CP_LICENSE_PUBLIC_KEY. */
+  @Get('api/v1/public-key')
+  @Header('Content-Type', 'application/x-pem-file')
+  @Header('Cache-Control', 'public, max-age=300')
+  publicKey(): string {
+    return this.keys.activePublicKeyPem;
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { tokenHint, type LicenseClaims, type LicenseDeploymentMode } from '../../../../libs/license-core/src/index.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuditActor } from '../auth/auth.decorators.js';
+import { AppError } from '../common/app-error.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SigningKeyService } from '../keys/signing-key.service.js';
+import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
+import { Metrics } from '../observability/metrics.js';
+import { assertAddonsAvailable, PlansService } from '../plans/plans.service.js';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
+import { TenantsService } from '../tenants/tenants.service.js';
+import { buildLicenseClaims, type LicenseTerms } from './license-claims.builder.js';
+import { LicenseEntity } from './license.entity.js';
+import type { IssueLicenseInput } from './licenses.schemas.js';
+
+export interface IssuedLicense {
+  token: string;
+  license: LicenseEntity;
+}
+
+@Injectable()
+export class LicenseIssuerService {
+  private readonly logger = new Logger(LicenseIssuerService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+    private readonly keys: SigningKeyService,
+    private readonly tenants: TenantsService,
+    private readonly plans: PlansService,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly audit: AuditService,
+    private readonly outbox: NotificationOutbox,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Support issues a license: plan and add-ons from the subscription unless overridden. */
+  async issue(input: IssueLicenseInput, by: AuditActor): Promise<IssuedLicense> {
+    const issued = await this.dataSource.transaction(async (manager) => {
+      const tenant = await this.tenants.get(input.tenant_id, manager);
+      const subscription = await this.subscriptions.findForTenant(tenant.id, manager);
+      const planId = input.plan_id ?? subscription?.planId;
+      if (!planId) {
+        throw AppError.validation(`Tenant "${tenant.id}" has no subscription; give plan_id to issue a license anyway.`, [
+          { field: 'plan_id', message: 'required when the tenant has no subscription' },
+        ]);
+      }
+      const plan = await this.plans.get(planId, manager);
+      const addons = input.addons ?? (subscription?.planId === plan.id ? subscription.addons : []);
+      assertAddonsAvailable(plan, addons);
+      const deploymentMode = input.deployment_mode ?? licenseModeOf(tenant.deploymentMode);
+      if (!deploymentMode) {
+        throw AppError.validation(`Tenant "${tenant.id}" runs as ${tenant.deploymentMode}; give deployment_mode (on_prem or byoc) for its license.`, [
+          { field: 'deployment_mode', message: 'required for saas and dedicated tenants' },
+        ]);
+      }
+      const terms: LicenseTerms = {
+        licenseId: randomUUID(),
+        tenantId: tenant.id,
+        plan,
+        addons,
+        deploymentMode,
+        issuedAt: this.clock.now(),
+        validityDays: input.validity_days ?? this.config.LICENSE_VALIDITY_DAYS,
+        gracePeriodDays: input.grace_period_days ?? this.config.LICENSE_GRACE_PERIOD_DAYS,
+        readOnlyPeriodDays: input.read_only_period_days ?? this.config.LICENSE_READ_ONLY_PERIOD_DAYS,
+        fingerprint: input.fingerprint,
+        maxActiveUses: input.max_active_uses,
+      };
+      const issued = await this.sign(manager, terms, by.actor);
+      await this.audit.record(manager, by, 'license.issued', 'license', issued.license.id, {
+        tenant_id: tenant.id,
+        plan_id: plan.id,
+        deployment_mode: deploymentMode,
+        expires_at: issued.license.expiresAt,
+        token_hint: issued.license.tokenHint,
+      });
+      await this.outbox.record(manager, {
+        stage: 'license_issued',
+        tenantId: tenant.id,
+        audience: 'tenant',
+        subject: issued.license.id,
+        cycle: 'issued',
+        facts: {
+          tenant_name: tenant.name,
+          license_id: issued.license.id,
+          plan_name: plan.name,
+          deployment_mode: deploymentMode,
+          issued_at: issued.license.issuedAt.toISOString(),
+          expires_at: issued.license.expiresAt.toISOString(),
+        },
+        attachments: [
+          { filename: 'license.jwt', content: issued.token, contentType: 'application/jwt' },
+          { filename: 'license-public-key.pem', content: this.keys.activePublicKeyPem, contentType: 'application/x-pem-file' },
+        ],
+      });
+      return issued;
+    });
+    this.metrics.licenseIssued(issued.license.deploymentMode);
+    return issued;
+  }
+
+  /** Signs the terms and stores the license row (never the token); shared by issuance and renewal. */
+  async sign(manager: EntityManager, terms: LicenseTerms, issuedBy: string): Promise<IssuedLicense> {
+    const claims = buildLicenseClaims(terms, { issuer: this.config.LICENSE_ISSUER, audience: this.config.LICENSE_AUDIENCE });
+    const token = await this.keys.sign(claims);
+    const license = manager.create(LicenseEntity, {
+      id: claims.jti,
+      tenantId: claims.tenant_id,
+      planId: claims.plan_id,
+      deploymentMode: claims.deployment_mode,
+      claims,
+      kid: this.keys.activeKid,
+      tokenHint: tokenHint(token),
+      status: 'active',
+      renewedFrom: claims.renewed_from ?? null,
+      issuedBy,
+      issuedAt: new Date(claims.iat * 1000),
+      expiresAt: new Date(claims.exp * 1000),
+      revokedAt: null,
+      revokedReason: null,
+    });
+    await manager.insert(LicenseEntity, license);
+    this.logger.log(`license issued: id=${license.id} tenant=${license.tenantId} mode=${license.deploymentMode} token=${license.tokenHint}`);
+    return { token, license };
+  }
+
+  /** Re-signs stored claims: RS256 is deterministic, so the same key gives back the very token issued. */
+  resign(claims: LicenseClaims): Promise<string> {
+    return this.keys.sign(claims);
+  }
+}
+
+function licenseModeOf(mode: string): LicenseDeploymentMode | undefined {
+  return mode === 'on_prem' || mode === 'byoc' ? mode : undefined;
+}

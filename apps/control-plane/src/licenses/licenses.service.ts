@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { computeLicensePhase, tokenHint } from '../../../../libs/license-core/src/index.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuditActor } from '../auth/auth.decorators.js';
+import { AppError } from '../common/app-error.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { LicenseVerifier } from '../keys/license-verifier.service.js';
+import { LicenseEntity } from './license.entity.js';
+import type { ListLicensesQuery } from './licenses.schemas.js';
+
+/** Reading, revoking and inspecting licenses. */
+@Injectable()
+export class LicensesService {
+  constructor(
+    @InjectRepository(LicenseEntity) private readonly licenses: Repository<LicenseEntity>,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly verifier: LicenseVerifier,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(query: ListLicensesQuery): Promise<LicenseEntity[]> {
+    const builder = this.licenses
+      .createQueryBuilder('license')
+      .orderBy('license.issued_at', 'DESC')
+      .addOrderBy('license.id')
+      .take(query.limit)
+      .skip(query.offset);
+    if (query.tenant_id) builder.andWhere('license.tenant_id = :tenantId', { tenantId: query.tenant_id });
+    if (query.status) builder.andWhere('license.status = :status', { status: query.status });
+    if (query.expiring_before) builder.andWhere('license.expires_at < :before', { before: query.expiring_before });
+    return builder.getMany();
+  }
+
+  async get(id: string): Promise<LicenseEntity> {
+    const license = await this.licenses.findOneBy({ id });
+    if (!license) throw AppError.notFound('License', id, 'LICENSE_NOT_FOUND');
+    return license;
+  }
+
+  async revoke(id: string, reason: string, by: AuditActor): Promise<LicenseEntity> {
+    return this.licenses.manager.transaction(async (manager) => {
+      const license = await manager.findOne(LicenseEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!license) throw AppError.notFound('License', id, 'LICENSE_NOT_FOUND');
+      if (license.status === 'revoked') {
+        throw AppError.conflict('LICENSE_ALREADY_REVOKED', `License "${id}" was already revoked at ${license.revokedAt?.toISOString()}.`);
+      }
+      license.status = 'revoked';
+      license.revokedAt = this.clock.now();
+      license.revokedReason = reason;
+      await manager.save(license);
+      await this.audit.record(manager, by, 'license.revoked', 'license', id, { reason, tenant_id: license.tenantId });
+      return license;
+    });
+  }
+
+  /** What a tenant plane would conclude from this token, plus what the CP knows of it. */
+  async inspect(token: string) {
+    const now = this.clock.now();
+    const verification = await this.verifier.verify(token, now);
+    const hint = tokenHint(token.trim());
+    if (!verification.valid) {
+      return {
+        valid: false,
+        status: 'invalid' as const,
+        reason: verification.reason,
+        message: verification.message,
+        kid: verification.kid ?? null,
+        token_hint: hint,
+      };
+    }
+    const phase = computeLicensePhase(verification.claims, now);
+    const record = await this.licenses.findOneBy({ id: verification.claims.jti });
+    return {
+      valid: true,
+      status: phase.status,
+      days_remaining: phase.days_remaining,
+      phase_ends_at: phase.phase_ends_at,
+      kid: verification.kid,
+      token_hint: hint,
+      claims: verification.claims,
+      record: record ? { id: record.id, status: record.status, revoked_at: record.revokedAt, revoked_reason: record.revokedReason } : null,
+    };
+  }
+}

@@ -1,0 +1,305 @@
+import { DAY_MS } from '../../../../libs/license-core/src/index.js';
+import type { NotificationFacts, NotificationStage } from './notification.entity.js';
+
+/** What a template needs beyond the row's facts. */
+export interface TemplateContext {
+  now: Date;
+  tenantId: string | null;
+  tenantName: string;
+  portalUrl: string;
+  supportEmail: string;
+}
+
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Letter {
+  subject: string;
+  paragraphs: string[];
+  /** Labelled facts, shown as a table in HTML and as "Label: value" lines in text. */
+  details: [string, string | undefined][];
+  /** The one thing the reader should do, with where to do it. */
+  action: { label: string; url: string };
+}
+
+type Facts = NotificationFacts;
+
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function str(facts: Facts, key: string): string | undefined {
+  const value = facts[key];
+  if (value === null || value === undefined || value === '') return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+/** "1 December 2026" (UTC): unambiguous on either side of the Atlantic. */
+export function longDate(iso: string | undefined): string | undefined {
+  return iso ? LONG_DATE.format(new Date(iso)) : undefined;
+}
+
+/** Whole days until `iso`, rounded up like the license's `days_remaining`; never negative. */
+export function daysUntil(iso: string, now: Date): number {
+  return Math.max(0, Math.ceil((new Date(iso).getTime() - now.getTime()) / DAY_MS));
+}
+
+function days(count: number): string {
+  return count === 1 ? '1 day' : `${count} days`;
+}
+
+function dateWithDays(facts: Facts, key: string, now: Date): string | undefined {
+  const iso = str(facts, key);
+  return iso ? `${longDate(iso)} (${days(daysUntil(iso, now))} from now)` : undefined;
+}
+
+function mailto(address: string, subject: string): string {
+  return `mailto:${address}?subject=${encodeURIComponent(subject)}`;
+}
+
+const MODE = { on_prem: 'on-prem (air-gapped)', byoc: 'BYOC (renews by phone-home)' } as Record<string, string>;
+
+function portal(facts: Facts, ctx: TemplateContext, label: string): Letter['action'] {
+  return { label, url: str(facts, 'portal_url') ?? ctx.portalUrl };
+}
+
+function subscriptionDetails(facts: Facts): Letter['details'] {
+  return [
+    ['Plan', str(facts, 'plan_name') ?? str(facts, 'plan_id')],
+    ['Billing', str(facts, 'billing_interval')],
+  ];
+}
+
+function licenseDetails(facts: Facts): Letter['details'] {
+  return [
+    ['License id', str(facts, 'license_id')],
+    ['Plan', str(facts, 'plan_name') ?? str(facts, 'plan_id')],
+    ['Deployment', MODE[str(facts, 'deployment_mode') ?? ''] ?? str(facts, 'deployment_mode')],
+  ];
+}
+
+const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) => Letter> = {
+  payment_failed: (facts, ctx) => {
+    const graceEnd = str(facts, 'grace_ends_at');
+    const left = graceEnd ? days(daysUntil(graceEnd, ctx.now)) : undefined;
+    return {
+      subject: `Payment failed for ${ctx.tenantName}: update your payment method${graceEnd ? ` by ${longDate(graceEnd)}` : ''}`,
+      paragraphs: [
+        `We could not collect the payment for the AtlasAI subscription of ${ctx.tenantName}. The subscription is now past due and a grace period has started.`,
+        `During the grace period you can still read your data, but writes (creating incidents, running automation, and so on) are suspended.` +
+          (graceEnd ? ` The grace period ends on ${longDate(graceEnd)}, in ${left}; after that the account is suspended and all API access is blocked.` : ''),
+        'To restore full access, update your payment method in the Customer Portal. Nothing is deleted.',
+      ],
+      details: [
+        ...subscriptionDetails(facts),
+        ['Payment failed on', longDate(str(facts, 'failed_at'))],
+        ['Grace period ends', dateWithDays(facts, 'grace_ends_at', ctx.now)],
+      ],
+      action: portal(facts, ctx, 'Update your payment method'),
+    };
+  },
+  grace_ending: (facts, ctx) => {
+    const graceEnd = str(facts, 'grace_ends_at');
+    const left = graceEnd ? days(daysUntil(graceEnd, ctx.now)) : 'a few days';
+    return {
+      subject: `${ctx.tenantName}: your AtlasAI account will be suspended in ${left}`,
+      paragraphs: [
+        `The payment for ${ctx.tenantName} is still outstanding. ` +
+          (graceEnd ? `The grace period ends on ${longDate(graceEnd)} (${left} left); ` : 'The grace period ends soon; ') +
+          'after that the account is suspended and all API access is blocked.',
+        'Update your payment method in the Customer Portal to keep your access. Writes stay suspended until the payment succeeds.',
+      ],
+      details: [...subscriptionDetails(facts), ['Grace period ends', dateWithDays(facts, 'grace_ends_at', ctx.now)]],
+      action: portal(facts, ctx, 'Update your payment method'),
+    };
+  },
+  suspended: (facts, ctx) => ({
+    subject: `${ctx.tenantName}: your AtlasAI account is suspended`,
+    paragraphs: [
+      `The grace period for the unpaid AtlasAI subscription of ${ctx.tenantName} has ended, so the account is suspended: all API access is blocked.`,
+      'Your data is kept. Pay the outstanding invoice in the Customer Portal and access is restored as soon as the payment succeeds.',
+    ],
+    details: [
+      ...subscriptionDetails(facts),
+      ['Suspended on', longDate(str(facts, 'suspended_at'))],
+      ['Grace period ended', longDate(str(facts, 'grace_ends_at'))],
+    ],
+    action: portal(facts, ctx, 'Pay and reactivate'),
+  }),
+  reactivated: (facts, ctx) => ({
+    subject: `${ctx.tenantName}: your AtlasAI subscription is active again`,
+    paragraphs: [`Thank you: the payment for ${ctx.tenantName} succeeded and the subscription is active again, with full access to everything in your plan.`],
+    details: [...subscriptionDetails(facts), ['Reactivated on', longDate(str(facts, 'reactivated_at'))]],
+    action: portal(facts, ctx, 'Review your billing'),
+  }),
+  canceled: (facts, ctx) => ({
+    subject: `${ctx.tenantName}: your AtlasAI subscription is canceled`,
+    paragraphs: [
+      `The AtlasAI subscription of ${ctx.tenantName} is canceled and access to the platform is blocked.`,
+      'Your data is not deleted. To subscribe again, choose a plan in the Customer Portal.',
+    ],
+    details: [...subscriptionDetails(facts), ['Canceled on', longDate(str(facts, 'canceled_at'))]],
+    action: portal(facts, ctx, 'Subscribe again'),
+  }),
+  license_issued: (facts, ctx) => {
+    const expires = str(facts, 'expires_at');
+    return {
+      subject: `Your AtlasAI license for ${ctx.tenantName}${expires ? ` (valid until ${longDate(expires)})` : ''}`,
+      paragraphs: [
+        `A new AtlasAI license has been issued for ${ctx.tenantName}. Two files are attached: license.jwt (the license) and license-public-key.pem (the public key that verifies it).`,
+        'Set ATLASAI_LICENSE_KEY to the contents of license.jwt and CP_LICENSE_PUBLIC_KEY to the public key, or paste the license in Settings → License of your tenant plane (no restart needed).',
+        str(facts, 'deployment_mode') === 'byoc'
+          ? 'This is a BYOC license: your tenant plane renews it by phoning home every 24 hours while your subscription is active.'
+          : `This is an on-prem license: ask ${ctx.supportEmail} for a renewal before it expires (you will get reminders 30 and 7 days before).`,
+        'Keep license.jwt private: anyone holding it can run a tenant plane under your license.',
+      ],
+      details: [...licenseDetails(facts), ['Issued on', longDate(str(facts, 'issued_at'))], ['Expires on', dateWithDays(facts, 'expires_at', ctx.now)]],
+      action: { label: 'Contact support about this license', url: mailto(ctx.supportEmail, `License for tenant ${ctx.tenantId ?? ''}`) },
+    };
+  },
+  license_expiring: (facts, ctx) => {
+    const expires = str(facts, 'expires_at') ?? ctx.now.toISOString();
+    const left = days(daysUntil(expires, ctx.now));
+    const byoc = str(facts, 'deployment_mode') === 'byoc';
+    return {
+      subject: `${ctx.tenantName}: your AtlasAI license expires in ${left} (${longDate(expires)})`,
+      paragraphs: [
+        `The AtlasAI license of ${ctx.tenantName} expires on ${longDate(expires)}, in ${left}.` +
+          ` After that, the tenant plane enters a ${str(facts, 'grace_period_days') ?? '30'}-day grace period in which writes are blocked, then read-only mode, then it locks. No data is deleted.`,
+        byoc
+          ? `This BYOC license renews itself only when the tenant plane phones home, and it has not done so successfully${str(facts, 'last_phone_home_at') ? ` since ${longDate(str(facts, 'last_phone_home_at'))}` : ''}. Check that the tenant plane reaches the control plane, or ask support for a renewal.`
+          : `On-prem licenses do not renew themselves: reply to ${ctx.supportEmail} with your tenant id (${ctx.tenantId ?? ''}) to receive a renewal, then upload it in Settings → License.`,
+      ],
+      details: [
+        ...licenseDetails(facts),
+        ['Expires on', `${longDate(expires)} (${left} from now)`],
+        ['Last successful phone-home', longDate(str(facts, 'last_phone_home_at'))],
+      ],
+      action: { label: 'Request a renewal', url: mailto(ctx.supportEmail, `License renewal for tenant ${ctx.tenantId ?? ''}`) },
+    };
+  },
+  renewal_refused: (facts, ctx) => {
+    const inactive = str(facts, 'code') === 'SUBSCRIPTION_INACTIVE';
+    return {
+      subject: `${ctx.tenantName}: your AtlasAI license was not renewed${str(facts, 'code') ? ` (${str(facts, 'code')})` : ''}`,
+      paragraphs: [
+        `Your tenant plane phoned home, and the control plane refused to renew its license${str(facts, 'message') ? `: ${str(facts, 'message')}` : '.'}`,
+        `The current license keeps working until it expires${str(facts, 'expires_at') ? ` on ${longDate(str(facts, 'expires_at'))}` : ''}; nothing changes on your side until then.`,
+        inactive
+          ? 'Renewal resumes once the subscription is paid: update your payment method in the Customer Portal.'
+          : `Contact ${ctx.supportEmail} with your tenant id so we can sort it out.`,
+      ],
+      details: [
+        ...licenseDetails(facts),
+        ['Refusal code', str(facts, 'code')],
+        ['Subscription status', str(facts, 'subscription_status')],
+        ['Refused at', longDate(str(facts, 'refused_at'))],
+      ],
+      action: inactive
+        ? portal(facts, ctx, 'Update your payment method')
+        : { label: 'Contact support', url: mailto(ctx.supportEmail, `Renewal refused for tenant ${ctx.tenantId ?? ''}`) },
+    };
+  },
+  phone_home_silent: (facts, ctx) => ({
+    subject: `[support] BYOC tenant ${ctx.tenantId ?? ctx.tenantName} has not phoned home for ${str(facts, 'silent_hours') ?? 'over 72'} hours`,
+    paragraphs: [
+      `The BYOC tenant plane of ${ctx.tenantName} (${ctx.tenantId ?? ''}) has had no successful phone-home ${str(facts, 'last_phone_home_at') ? `since ${str(facts, 'last_phone_home_at')}` : 'since its license was issued'}.`,
+      'Its license does not renew while it is silent. Check with the customer whether the tenant plane is running and can reach the control plane.',
+    ],
+    details: [
+      ...licenseDetails(facts),
+      ['Last successful phone-home', str(facts, 'last_phone_home_at') ?? 'never'],
+      ['License expires on', dateWithDays(facts, 'expires_at', ctx.now)],
+    ],
+    action: { label: 'Email the customer', url: mailto(str(facts, 'contact_email') ?? '', 'Your AtlasAI tenant plane stopped phoning home') },
+  }),
+  clone_suspected: (facts, ctx) => ({
+    subject: `[support] Possible license clone for tenant ${ctx.tenantId ?? ctx.tenantName}`,
+    paragraphs: [
+      `A phone-home for ${ctx.tenantName} (${ctx.tenantId ?? ''}) looks like a copied license${str(facts, 'reason') ? `: ${str(facts, 'reason')}` : ''}. The renewal was refused.`,
+      'Review the lineage and the phone-home history; revoke the license if the copy is not legitimate.',
+    ],
+    details: licenseDetails(facts),
+    action: { label: 'Review the phone-home history', url: mailto(ctx.supportEmail, `Clone alert for tenant ${ctx.tenantId ?? ''}`) },
+  }),
+};
+
+/** Every fact some letter renders by name; any other fact is listed under the details rather than dropped. */
+const NAMED_FACTS = new Set([
+  'tenant_name',
+  'tenant_id',
+  'plan_name',
+  'plan_id',
+  'billing_interval',
+  'license_id',
+  'deployment_mode',
+  'portal_url',
+  'contact_email',
+  'message',
+  'code',
+  'reason',
+  'failed_at',
+  'grace_ends_at',
+  'suspended_at',
+  'reactivated_at',
+  'canceled_at',
+  'issued_at',
+  'expires_at',
+  'last_phone_home_at',
+  'refused_at',
+  'silent_hours',
+  'subscription_status',
+  'grace_period_days',
+]);
+
+function humanize(key: string): string {
+  const words = key.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Recorders may add facts no letter names (a new field, an amount): shown, not dropped. */
+function otherDetails(facts: Facts): Letter['details'] {
+  return Object.keys(facts)
+    .filter((key) => !NAMED_FACTS.has(key))
+    .map((key) => {
+      const value = str(facts, key);
+      return [humanize(key), value && ISO_DATE.test(value) ? longDate(value) : value];
+    });
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]);
+}
+
+/** Renders one stage as text and HTML from the same letter, so the two never say different things. */
+export function renderNotification(stage: NotificationStage, facts: Facts, ctx: TemplateContext): MailContent {
+  const letter = LETTERS[stage](facts, ctx);
+  const details = [...letter.details, ...otherDetails(facts)].filter((row): row is [string, string] => row[1] !== undefined);
+  const greeting = stage === 'phone_home_silent' || stage === 'clone_suspected' ? 'Hello support,' : `Hello ${ctx.tenantName},`;
+  const text = [
+    greeting,
+    '',
+    ...letter.paragraphs.flatMap((paragraph) => [paragraph, '']),
+    ...details.map(([label, value]) => `${label}: ${value}`),
+    '',
+    `${letter.action.label}: ${letter.action.url}`,
+    '',
+    '-- AtlasAI License Authority',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;color:#1f2933;max-width:640px">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    ...letter.paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
+    details.length
+      ? `<table style="border-collapse:collapse">${details.map(([label, value]) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`
+      : '',
+    `<p><a href="${escapeHtml(letter.action.url)}" style="display:inline-block;padding:8px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(letter.action.label)}</a></p>`,
+    `<p style="color:#52606d;font-size:12px">AtlasAI License Authority</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { subject: letter.subject, text, html };
+}

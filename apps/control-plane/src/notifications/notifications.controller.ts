@@ -1,0 +1,37 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CurrentActor, RequireRole, type AuditActor } from '../auth/auth.decorators.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { ZodPipe } from '../common/zod-body.pipe.js';
+import { ApiErrors } from '../openapi/openapi.js';
+import { notificationView } from './notification.view.js';
+import { listNotificationsSchema, type ListNotificationsQuery } from './notifications.schemas.js';
+import { NotificationsService } from './notifications.service.js';
+
+@Controller('api/v1/notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Get()
+  @RequireRole('viewer')
+  async list(@Query(new ZodPipe(listNotificationsSchema, 'query string')) query: ListNotificationsQuery) {
+    return { items: (await this.notifications.list(query)).map(notificationView) };
+  }
+
+  @Get(':id')
+  @RequireRole('viewer')
+  @ApiErrors({ status: 404, code: 'NOTIFICATION_NOT_FOUND', message: 'Notification "5f0c6a8e-…" does not exist.' })
+  async get(@Param('id', UuidParamPipe) id: string) {
+    return notificationView(await this.notifications.get(id));
+  }
+
+  @Post(':id/resend')
+  @HttpCode(202)
+  @RequireRole('support')
+  @ApiErrors(
+    { status: 404, code: 'NOTIFICATION_NOT_FOUND', message: 'Notification "5f0c6a8e-…" does not exist.' },
+    { status: 409, code: 'NOTIFICATION_IN_FLIGHT', message: 'Notification "5f0c6a8e-…" is queued: it is being delivered already.' },
+  )
+  async resend(@Param('id', UuidParamPipe) id: string, @CurrentActor() actor: AuditActor) {
+    return notificationView(await this.notifications.resend(id, actor));
+  }
+}

@@ -1,0 +1,19 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiProduces } from '@nestjs/swagger';
+import { Public } from '../auth/auth.decorators.js';
+import { Metrics } from './metrics.js';
+
+/** Prometheus scrapes without a staff token; keep `/metrics` off the public ingress (README, Operations). */
+@Controller('metrics')
+@Public()
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get()
+  @ApiProduces('text/plain')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

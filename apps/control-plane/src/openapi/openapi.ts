@@ -1,0 +1,204 @@
+import { SetMetadata, type INestApplication, type Type } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import {
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+  type OperationObject,
+  type ParameterObject,
+  type ReferenceObject,
+  type ResponseObject,
+  type SchemaObject,
+} from '@nestjs/swagger';
+import { z } from 'zod';
+import type { StaffRole } from '../auth/api-token.entity.js';
+import { PUBLIC_ROUTE, REQUIRED_ROLE } from '../auth/auth.decorators.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { ZodPipe } from '../common/zod-body.pipe.js';
+import { APP_VERSION } from '../common/app-version.js';
+
+export interface DocumentedError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const DOCUMENTED_ERRORS = 'openapi:errors';
+
+/**
+ * The domain errors a route can answer with, beyond the ones derived from its auth and pipes
+ * (401, 403, 400 VALIDATION_FAILED, 404, 500), e.g. `@ApiErrors({ status: 409, code: 'LICENSE_ALREADY_REVOKED', message: '…' })`.
+ */
+export const ApiErrors = (...errors: DocumentedError[]) => SetMetadata(DOCUMENTED_ERRORS, errors);
+
+export const DOCS_PATH = 'api/docs';
+export const DOCS_JSON_PATH = 'api/docs-json';
+const BEARER = 'staff_token';
+
+/** Nest's numbering of parameter sources in ROUTE_ARGS_METADATA keys (`"3:0"` = body, first argument). */
+const PARAM_SOURCE = { 3: 'body', 4: 'query', 5: 'path' } as const;
+
+interface RouteArgument {
+  index: number;
+  data?: string;
+  pipes?: unknown[];
+}
+
+const ERROR_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable, machine-readable code.' },
+        message: { type: 'string', description: 'What went wrong, for a human.' },
+        details: { description: 'Field-level problems (validation) or other context.' },
+        request_id: { type: 'string', description: 'Also in the X-Request-Id header and on every log line of the request.' },
+      },
+    },
+  },
+};
+
+const EXAMPLE_REQUEST_ID = '5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10';
+
+function errorResponse(description: string, code: string, message: string, details?: unknown): ResponseObject {
+  return {
+    description,
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/Error' },
+        example: { error: { code, message, ...(details === undefined ? {} : { details }), request_id: EXAMPLE_REQUEST_ID } },
+      },
+    },
+  };
+}
+
+/** Several codes under one status: one named example per code. */
+function documentedErrorsResponse(errors: DocumentedError[]): ResponseObject {
+  return {
+    description: errors.map((error) => `\`${error.code}\``).join(', '),
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/Error' },
+        examples: Object.fromEntries(
+          errors.map((error) => [error.code, { value: { error: { code: error.code, message: error.message, request_id: EXAMPLE_REQUEST_ID } } }]),
+        ),
+      },
+    },
+  };
+}
+
+/** zod 4 converts the schemas that validate requests; nothing is described twice. */
+function jsonSchemaOf(schema: z.ZodType): SchemaObject {
+  const { $schema: _ignored, ...converted } = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return converted as SchemaObject;
+}
+
+function isParameterIn(parameter: ParameterObject | ReferenceObject, location: ParameterObject['in']): parameter is ParameterObject {
+  return 'in' in parameter && parameter.in === location;
+}
+
+/** Controllers by class name, the key `operationIdFactory` puts in each operation id. */
+function controllersOf(app: INestApplication): Map<string, Type> {
+  const controllers = new Map<string, Type>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) if (metatype) controllers.set(metatype.name, metatype as Type);
+  }
+  return controllers;
+}
+
+function describeOperation(operation: OperationObject, controller: Type, methodKey: string): void {
+  const handler = (controller.prototype as Record<string, object>)[methodKey];
+  const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller);
+  const roles: StaffRole[] | undefined = Reflect.getMetadata(REQUIRED_ROLE, handler) ?? Reflect.getMetadata(REQUIRED_ROLE, controller);
+  const responses = operation.responses as Record<string, ResponseObject>;
+  const args = Object.entries((Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, methodKey) ?? {}) as Record<string, RouteArgument>);
+  let validated = false;
+
+  for (const [key, argument] of args) {
+    const source = PARAM_SOURCE[Number(key.split(':')[0]) as keyof typeof PARAM_SOURCE];
+    const zodPipe = argument.pipes?.find((pipe): pipe is ZodPipe<z.ZodType> => pipe instanceof ZodPipe);
+    if (source === 'body' && zodPipe) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchemaOf(zodPipe.schema) } } };
+      validated = true;
+    }
+    if (source === 'query' && zodPipe) {
+      const schema = jsonSchemaOf(zodPipe.schema);
+      const required = new Set(schema.required ?? []);
+      const fromSchema: ParameterObject[] = Object.entries(schema.properties ?? {}).map(([name, property]) => ({
+        name,
+        in: 'query',
+        required: required.has(name) && (property as SchemaObject).default === undefined,
+        schema: property,
+      }));
+      const others = (operation.parameters ?? []).filter((parameter) => !isParameterIn(parameter, 'query'));
+      operation.parameters = [...others, ...fromSchema];
+      validated = true;
+    }
+    if (source === 'path' && argument.pipes?.includes(UuidParamPipe)) {
+      const parameter = operation.parameters?.find((candidate) => isParameterIn(candidate, 'path') && candidate.name === argument.data);
+      if (parameter) (parameter as ParameterObject).schema = { type: 'string', format: 'uuid' };
+      responses['400'] ??= errorResponse('The id is not a UUID.', 'INVALID_ID', '"abc" is not a UUID.');
+    }
+  }
+  if (validated) {
+    responses['400'] = errorResponse(
+      'The request is invalid; `details` names each bad field.',
+      'VALIDATION_FAILED',
+      'The request body is invalid: tenant_id: Required.',
+      [{ field: 'tenant_id', message: 'Required' }],
+    );
+  }
+  if (operation.parameters?.some((parameter) => isParameterIn(parameter, 'path'))) {
+    responses['404'] ??= errorResponse('Nothing has this id.', 'NOT_FOUND', 'License "5f0c6a8e-…" does not exist.');
+  }
+  if (!isPublic) {
+    operation.security = [{ [BEARER]: [] }];
+    const role = roles?.join(' or ') ?? 'admin';
+    operation.description = [operation.description, `Requires a staff token with the **${role}** role (or stronger).`].filter(Boolean).join('\n\n');
+    responses['401'] = errorResponse('No token, or an unknown or revoked one.', 'UNAUTHENTICATED', 'The API token is unknown or revoked.');
+    responses['403'] = errorResponse('The token’s role is too weak.', 'FORBIDDEN', `This action needs the ${role} role; the token has "viewer".`);
+  }
+  const documented: DocumentedError[] = Reflect.getMetadata(DOCUMENTED_ERRORS, handler) ?? [];
+  for (const status of new Set(documented.map((error) => error.status))) {
+    responses[String(status)] = documentedErrorsResponse(documented.filter((error) => error.status === status));
+  }
+  responses['500'] = errorResponse(
+    'Unexpected failure; the request id identifies it in the logs.',
+    'INTERNAL',
+    'Internal error; the request id identifies it in the logs.',
+  );
+}
+
+/** The OpenAPI document of every route Nest registered, with its auth, request schemas and error codes. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('AtlasAI License Authority')
+    .setDescription(
+      'The licensing control plane. Errors always have the shape `{"error": {"code", "message", "details", "request_id"}}`; ' +
+        'the `code` is stable and machine-readable.',
+    )
+    .setVersion(APP_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A staff API token (`la_…`), created with `licensectl tokens create`.' }, BEARER)
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}_${method}` });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Error: ERROR_SCHEMA } };
+  const controllers = controllersOf(app);
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of Object.values(pathItem) as OperationObject[]) {
+      if (!operation?.operationId) continue;
+      const [controllerName, methodKey] = operation.operationId.split('_');
+      const controller = controllers.get(controllerName);
+      if (controller) describeOperation(operation, controller, methodKey);
+    }
+  }
+  return document;
+}
+
+/** Serves the Swagger UI at /api/docs and the JSON at /api/docs-json, built once on first request. */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), { jsonDocumentUrl: DOCS_JSON_PATH, customSiteTitle: 'License Authority API' });
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { CurrentActor, RequireRole, type AuditActor } from '../auth/auth.decorators.js';
+import { ZodPipe } from '../common/zod-body.pipe.js';
+import { createPlanSchema, updatePlanSchema, type CreatePlanInput, type UpdatePlanInput } from './plans.schemas.js';
+import { PlansService } from './plans.service.js';
+import { planView } from './plan.view.js';
+
+@Controller('api/v1/plans')
+export class PlansController {
+  constructor(private readonly plans: PlansService) {}
+
+  @Get()
+  @RequireRole('viewer')
+  async list() {
+    return { items: (await this.plans.list()).map(planView) };
+  }
+
+  @Get(':id')
+  @RequireRole('viewer')
+  async get(@Param('id') id: string) {
+    return planView(await this.plans.get(id));
+  }
+
+  @Post()
+  @RequireRole('support')
+  async create(@Body(new ZodPipe(createPlanSchema)) body: CreatePlanInput, @CurrentActor() actor: AuditActor) {
+    return planView(await this.plans.create(body, actor));
+  }
+
+  @Patch(':id')
+  @RequireRole('support')
+  async update(@Param('id') id: string, @Body(new ZodPipe(updatePlanSchema)) body: UpdatePlanInput, @CurrentActor() actor: AuditActor) {
+    return planView(await this.plans.update(id, body, actor));
+  }
+}

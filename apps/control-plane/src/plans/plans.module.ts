@@ -1,0 +1,7 @@
+import { Global, Module } from '@nestjs/common';
+import { PlansController } from './plans.controller.js';
+import { PlansService } from './plans.service.js';
+
+@Global()
+@Module({ controllers: [PlansController], providers: [PlansService], exports: [PlansService] })
+export class PlansModule {}

@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'suspended', 'canceled'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+export const BILLING_INTERVALS = ['monthly', 'annual'] as const;
+export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+
+@Entity('subscriptions')
+export class SubscriptionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text', { name: 'tenant_id' })
+  tenantId: string;
+
+  @Column('text', { name: 'plan_id' })
+  planId: string;
+
+  @Column('jsonb')
+  addons: string[];
+
+  @Column('text', { name: 'billing_interval' })
+  billingInterval: BillingInterval;
+
+  @Column('text')
+  status: SubscriptionStatus;
+
+  @Column('timestamptz', { name: 'grace_ends_at', nullable: true })
+  graceEndsAt: Date | null;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
+  updatedAt: Date;
+}

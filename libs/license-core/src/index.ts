@@ -1,0 +1,3 @@
+export * from './license-claims.js';
+export * from './license-status.js';
+export * from './license-token.js';

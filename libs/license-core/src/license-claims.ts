@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+export const DEPLOYMENT_MODES = ['on_prem', 'byoc'] as const;
+export type LicenseDeploymentMode = (typeof DEPLOYMENT_MODES)[number];
+
+/** A limit is a non-negative integer; null means unlimited. */
+export const limitValueSchema = z.number().int().nonnegative().nullable();
+
+export const planLimitsSchema = z.strictObject({
+  users: limitValueSchema,
+  data_volume_gb: limitValueSchema,
+  ai_credits: limitValueSchema,
+  retention_days: limitValueSchema,
+});
+export type PlanLimits = z.infer<typeof planLimitsSchema>;
+
+const identifier = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lower-case identifier: a-z, 0-9, "_" or "-"');
+
+export const licenseClaimsSchema = z.object({
+  iss: z.string().min(1),
+  aud: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  sub: z.string().min(1),
+  tenant_id: z.string().min(1),
+  jti: z.uuid(),
+  iat: z.number().int().nonnegative(),
+  nbf: z.number().int().nonnegative(),
+  exp: z.number().int().positive(),
+  plan_id: identifier,
+  plan_name: z.string().min(1),
+  limits: planLimitsSchema,
+  modules: z.array(identifier),
+  addons: z.array(identifier),
+  deployment_mode: z.enum(DEPLOYMENT_MODES),
+  grace_period_days: z.number().int().nonnegative(),
+  read_only_period_days: z.number().int().nonnegative(),
+  fingerprint: z.string().min(1).max(256).optional(),
+  max_active_uses: z.number().int().positive().optional(),
+  renewed_from: z.uuid().optional(),
+});
+export type LicenseClaims = z.infer<typeof licenseClaimsSchema>;
+
+export const identifierSchema = identifier;

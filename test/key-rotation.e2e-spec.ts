@@ -1,0 +1,45 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { generateTestPrivateKeyPem } from './support/test-keys.js';
+
+describe('signing key rotation', () => {
+  let database: TestDatabase;
+  let cp: TestApp | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('rotation');
+  });
+
+  afterAll(async () => {
+    await cp?.close();
+    await database.drop();
+  });
+
+  it('keeps verifying tokens signed before a rotation, and signs new ones with the new kid', async () => {
+    cp = await startTestApp('rotation', { database, env: { CP_LICENSE_PRIVATE_KEY: generateTestPrivateKeyPem() } });
+    let support = await cp.token('support');
+    await cp.http('POST', '/api/v1/tenants', {
+      token: support,
+      body: { id: 'acme', name: 'Acme', contact_email: 'ops@acme.example', deployment_mode: 'on_prem' },
+    });
+    const before = (await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'acme', plan_id: 'core' } })).body.token;
+    const oldKid = decodeProtectedHeader(before).kid;
+    await cp.close();
+
+    cp = await startTestApp('rotation', { database, env: { CP_LICENSE_PRIVATE_KEY: generateTestPrivateKeyPem() } });
+    support = await cp.token('support');
+    const after = (await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'acme', plan_id: 'core' } })).body.token;
+    const newKid = decodeProtectedHeader(after).kid;
+    expect(newKid).not.toEqual(oldKid);
+
+    const jwks = (await cp.http('GET', '/.well-known/jwks.json')).body;
+    expect(jwks.keys.map((key: { kid: string }) => key.kid)).toEqual([oldKid, newKid]);
+    const keySet = createLocalJWKSet(jwks);
+    for (const token of [before, after]) {
+      await expect(jwtVerify(token, keySet, { algorithms: ['RS256'], currentDate: cp.clock.now() })).resolves.toBeTruthy();
+    }
+    const inspected = await cp.http('POST', '/api/v1/licenses/inspect', { token: support, body: { token: before } });
+    expect(inspected.body).toMatchObject({ valid: true, kid: oldKid, status: 'active' });
+  });
+});
