@@ -12,6 +12,7 @@ import { LicensesModule } from './licenses/licenses.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import type { LoggingOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { PhoneHomeModule } from './phone-home/phone-home.module.js';
 import { PlansModule } from './plans/plans.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         NotificationsModule.forRoot(config, { delivers: config.NOTIFICATIONS_WORKER_IN_PROCESS, staffApi: true }),
         LicensesModule,
+        PhoneHomeModule,
         HealthModule,
       ],
     };

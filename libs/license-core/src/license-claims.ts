@@ -40,3 +40,23 @@ export const licenseClaimsSchema = z.object({
 export type LicenseClaims = z.infer<typeof licenseClaimsSchema>;
 
 export const identifierSchema = identifier;
+
+/**
+ * The claims with their keys in the contract's order. Postgres `jsonb` stores keys in its own order,
+ * and RS256 is only deterministic over identical bytes: re-signing stored claims reproduces the
+ * issued token exactly when both go through this function.
+ */
+export function canonicalLicenseClaims(claims: LicenseClaims): LicenseClaims {
+  const canonical = inKeyOrder(claims, CLAIM_ORDER);
+  return claims.limits ? { ...canonical, limits: inKeyOrder(claims.limits, LIMIT_ORDER) } : canonical;
+}
+
+const CLAIM_ORDER = Object.keys(licenseClaimsSchema.shape);
+const LIMIT_ORDER = Object.keys(planLimitsSchema.shape);
+
+/** Known keys first in the given order, then any others as they came; validation is not this function's job. */
+function inKeyOrder<T extends object>(value: T, order: string[]): T {
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return Object.fromEntries(entries.sort(([a], [b]) => rank(a) - rank(b))) as T;
+}

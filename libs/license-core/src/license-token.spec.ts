@@ -61,6 +61,14 @@ describe('verifyLicenseToken', () => {
     expect(await signLicenseToken(fixed, privateKey, kid)).toBe(await signLicenseToken(fixed, privateKey, kid));
   });
 
+  it('signs the same token from claims whose keys were reordered (as a jsonb round trip does)', async () => {
+    const fixed = claims();
+    const reordered = Object.fromEntries(Object.entries(fixed).reverse()) as typeof fixed;
+    reordered.limits = Object.fromEntries(Object.entries(fixed.limits).reverse()) as typeof fixed.limits;
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(fixed));
+    expect(await signLicenseToken(reordered, privateKey, kid)).toBe(await signLicenseToken(fixed, privateKey, kid));
+  });
+
   it('does not reject an expired token: expiry is a phase, not a failure', async () => {
     const token = await signLicenseToken(claims({ exp: iat - 1000 * 86_400 }), privateKey, kid);
     expect((await verifyLicenseToken(token, options())).valid).toBe(true);

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, exportJWK, SignJWT, type JWK } from 'jose';
-import { licenseClaimsSchema, type LicenseClaims } from './license-claims.js';
+import { canonicalLicenseClaims, licenseClaimsSchema, type LicenseClaims } from './license-claims.js';
 
 export const LICENSE_ALGORITHM = 'RS256';
 export const MIN_RSA_MODULUS_BITS = 2048;
@@ -96,9 +96,12 @@ function invalid(reason: LicenseInvalidReason, message: string, kid?: string): L
   return { valid: false, reason, message, ...(kid ? { kid } : {}) };
 }
 
-/** Signs claims as a compact JWS. The same key and claims always give the same token (RS256 is deterministic). */
+/**
+ * Signs claims as a compact JWS. The same key and claims always give the same token, whatever order
+ * their keys arrive in: RS256 is deterministic and the claims are put in canonical order first.
+ */
 export function signLicenseToken(claims: LicenseClaims, privateKey: KeyObject, kid: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: LICENSE_ALGORITHM, typ: 'JWT', kid }).sign(privateKey);
+  return new SignJWT(canonicalLicenseClaims(claims)).setProtectedHeader({ alg: LICENSE_ALGORITHM, typ: 'JWT', kid }).sign(privateKey);
 }
 
 /** RFC 7638 thumbprint of the public key, used as `kid`. */

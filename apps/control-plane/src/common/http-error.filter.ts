@@ -40,6 +40,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const [status, body] = this.describe(exception);
     if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     if (response.headersSent) return;
+    const retryAfter = (body.details as { retry_after_seconds?: number } | undefined)?.retry_after_seconds;
+    if (status === 429 && retryAfter) response.setHeader('Retry-After', String(retryAfter));
     response.status(status).json({ error: { ...body, request_id: request.id } });
   }
 

@@ -49,6 +49,12 @@ export const configSchema = z
       .transform((value) => value.split(',').map((day) => Number(day.trim())))
       .pipe(z.array(z.number().int().min(1).max(365), { error: 'must be a comma-separated list of whole days' }).min(1)),
     PHONE_HOME_SILENCE_HOURS: positiveInt.max(8_760).default(72),
+    PHONE_HOME_RENEWAL_VALIDITY_DAYS: positiveInt.max(3650).default(365),
+    PHONE_HOME_RETRY_WINDOW_SECONDS: positiveInt.max(86_400).default(3_600),
+    PHONE_HOME_FINGERPRINT_WINDOW_HOURS: positiveInt.max(8_760).default(24),
+    PHONE_HOME_RATE_LIMIT_PER_ADDRESS: positiveInt.max(1_000_000).default(120),
+    PHONE_HOME_RATE_LIMIT_PER_LICENSE: positiveInt.max(1_000_000).default(30),
+    PHONE_HOME_MAX_TOKEN_BYTES: positiveInt.min(512).max(65_536).default(8_192),
     CORS_ORIGINS: z
       .string()
       .default('')

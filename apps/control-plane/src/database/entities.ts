@@ -3,9 +3,22 @@ import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { SigningKeyEntity } from '../keys/signing-key.entity.js';
 import { LicenseEntity } from '../licenses/license.entity.js';
 import { NotificationEntity } from '../notifications/notification.entity.js';
+import { CloneAlertEntity } from '../phone-home/clone-alert.entity.js';
+import { PhoneHomeEntity } from '../phone-home/phone-home.entity.js';
 import { PlanEntity } from '../plans/plan.entity.js';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 
 /** Every entity, registered explicitly (no globbing, so the compiled app and the tests see the same list). */
-export const entities = [AuditEventEntity, ApiTokenEntity, SigningKeyEntity, LicenseEntity, NotificationEntity, PlanEntity, SubscriptionEntity, TenantEntity];
+export const entities = [
+  AuditEventEntity,
+  ApiTokenEntity,
+  SigningKeyEntity,
+  LicenseEntity,
+  NotificationEntity,
+  PhoneHomeEntity,
+  CloneAlertEntity,
+  PlanEntity,
+  SubscriptionEntity,
+  TenantEntity,
+];

@@ -13,6 +13,8 @@ export interface LicenseTerms {
   fingerprint?: string;
   maxActiveUses?: number;
   renewedFrom?: string;
+  /** The renewal chain this license joins; a first license starts its own. */
+  lineageId?: string;
 }
 
 export interface IssuerIdentity {

@@ -119,6 +119,7 @@ export class LicenseIssuerService {
       tokenHint: tokenHint(token),
       status: 'active',
       renewedFrom: claims.renewed_from ?? null,
+      lineageId: terms.lineageId ?? claims.jti,
       issuedBy,
       issuedAt: new Date(claims.iat * 1000),
       expiresAt: new Date(claims.exp * 1000),

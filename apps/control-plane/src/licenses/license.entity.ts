@@ -34,6 +34,10 @@ export class LicenseEntity {
   @Column('uuid', { name: 'renewed_from', nullable: true })
   renewedFrom: string | null;
 
+  /** The first license of a renewal chain; every renewal inherits it. */
+  @Column('uuid', { name: 'lineage_id' })
+  lineageId: string;
+
   @Column('text', { name: 'issued_by' })
   issuedBy: string;
 

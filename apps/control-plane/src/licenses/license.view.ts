@@ -16,6 +16,7 @@ export function licenseView(license: LicenseEntity, now: Date) {
     issued_at: license.issuedAt,
     expires_at: license.expiresAt,
     renewed_from: license.renewedFrom,
+    lineage_id: license.lineageId,
     revoked_at: license.revokedAt,
     revoked_reason: license.revokedReason,
     claims: license.claims,

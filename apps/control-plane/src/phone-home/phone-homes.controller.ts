@@ -1,0 +1,34 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { RequireRole } from '../auth/auth.decorators.js';
+import { ZodPipe } from '../common/zod-body.pipe.js';
+import { ApiErrors } from '../openapi/openapi.js';
+import { PhoneHomeHistoryService } from './phone-home-history.service.js';
+import { cloneAlertsQuerySchema, phoneHomeHistoryQuerySchema, type CloneAlertsQuery, type PhoneHomeHistoryQuery } from './phone-home.schemas.js';
+
+const TENANT_NOT_FOUND = { status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' };
+
+/** What support sees of the BYOC tenant planes calling home. */
+@Controller('api/v1')
+export class PhoneHomesController {
+  constructor(private readonly history: PhoneHomeHistoryService) {}
+
+  @Get('tenants/:id/phone-homes')
+  @RequireRole('viewer')
+  @ApiErrors(TENANT_NOT_FOUND)
+  phoneHomes(@Param('id') tenantId: string, @Query(new ZodPipe(phoneHomeHistoryQuerySchema, 'query string')) query: PhoneHomeHistoryQuery) {
+    return this.history.history(tenantId, query);
+  }
+
+  @Get('tenants/:id/active-uses')
+  @RequireRole('viewer')
+  @ApiErrors(TENANT_NOT_FOUND)
+  activeUses(@Param('id') tenantId: string, @Query(new ZodPipe(phoneHomeHistoryQuerySchema, 'query string')) query: PhoneHomeHistoryQuery) {
+    return this.history.activeUses(tenantId, query);
+  }
+
+  @Get('clone-alerts')
+  @RequireRole('viewer')
+  cloneAlerts(@Query(new ZodPipe(cloneAlertsQuerySchema, 'query string')) query: CloneAlertsQuery) {
+    return this.history.alerts(query);
+  }
+}

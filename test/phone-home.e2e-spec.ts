@@ -1,0 +1,231 @@
+import { compactVerify, createLocalJWKSet } from 'jose';
+import { DataSource } from 'typeorm';
+import { claimsOf, forgedTokens, phoneHome, tenantWithLicense, unknownLicenseToken } from './support/phone-home-fixtures.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const HOUR = 3_600_000;
+
+describe('BYOC phone-home (end to end)', () => {
+  let cp: TestApp;
+  let support: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    cp = await startTestApp('phone_home', { env: { PHONE_HOME_RATE_LIMIT_PER_LICENSE: '1000', PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '100000' } });
+    support = await cp.token('support');
+    viewer = await cp.token('viewer');
+  });
+
+  afterAll(() => cp.destroy());
+
+  const license = async (id: string) => (await cp.http('GET', `/api/v1/licenses/${id}`, { token: viewer })).body;
+  const licenseRows = () => cp.app.get(DataSource).query(`SELECT id, status, renewed_from FROM licenses ORDER BY id`);
+
+  it('renews a BYOC license for 365 days, verifiable with the JWKS, and supersedes the old one', async () => {
+    const first = await tenantWithLicense(cp, support, { id: 'initech' });
+    cp.clock.advance(HOUR);
+    const reply = await phoneHome(cp, first, { usage: { active_uses: 17, period_start: '2026-11-23T13:00:00Z', period_end: '2026-11-24T13:00:00Z' } });
+    expect(reply.status).toBe(200);
+    const jwks = createLocalJWKSet((await cp.http('GET', '/.well-known/jwks.json')).body);
+    const { protectedHeader } = await compactVerify(reply.body.license, jwks);
+    expect(protectedHeader.alg).toBe('RS256');
+    const renewed = claimsOf(reply.body.license);
+    expect(renewed).toMatchObject({ tenant_id: 'initech', deployment_mode: 'byoc', plan_id: 'operations', renewed_from: claimsOf(first).jti });
+    expect(renewed.exp - renewed.iat).toBe(365 * 86_400);
+    expect(renewed.iat).toBe(Math.floor(cp.clock.now().getTime() / 1000));
+    expect(reply.body).toMatchObject({ license_id: renewed.jti, renewed_from: claimsOf(first).jti, expires_at: new Date(renewed.exp * 1000).toISOString() });
+    expect(await license(claimsOf(first).jti)).toMatchObject({ status: 'superseded' });
+    expect(await license(renewed.jti)).toMatchObject({ status: 'active', issued_by: 'phone-home', lineage_id: claimsOf(first).jti });
+
+    const history = await cp.http('GET', '/api/v1/tenants/initech/phone-homes', { token: viewer });
+    expect(history.body.last_successful_phone_home).toMatchObject({ result: 'renewed', tp_version: '4.2.0', renewed_license_id: renewed.jti });
+    expect(history.body.items[0]).toMatchObject({ source_address: expect.stringMatching(/127\.0\.0\.1/), usage: { active_uses: 17 } });
+    const uses = await cp.http('GET', '/api/v1/tenants/initech/active-uses', { token: viewer });
+    expect(uses.body.items).toEqual([expect.objectContaining({ active_uses: 17, period_start: '2026-11-23T13:00:00.000Z' })]);
+  });
+
+  it('answers a retry of the same token within the window with the very same renewal, then refuses it as superseded', async () => {
+    const first = await tenantWithLicense(cp, support, { id: 'retry-co' });
+    const reply = await phoneHome(cp, first);
+    cp.clock.advance(10 * 60_000);
+    const retry = await cp.http('POST', '/api/v1/phone-home', { headers: { authorization: `Bearer ${first}` }, body: { tp_version: '4.2.0' } });
+    expect(retry.status).toBe(200);
+    expect(retry.body.license).toBe(reply.body.license);
+    cp.clock.advance(HOUR);
+    const late = await phoneHome(cp, first);
+    expect(late).toMatchObject({ status: 403, body: { error: { code: 'LICENSE_SUPERSEDED' } } });
+    const alerts = await cp.http('GET', '/api/v1/clone-alerts?tenant_id=retry-co', { token: viewer });
+    expect(alerts.body.items).toEqual([]);
+  });
+
+  it('renews the newest license again, and treats a token older than the newest two as a clone', async () => {
+    const first = await tenantWithLicense(cp, support, { id: 'lineage-co' });
+    cp.clock.advance(HOUR);
+    const second = (await phoneHome(cp, first)).body.license;
+    cp.clock.advance(24 * HOUR);
+    const third = await phoneHome(cp, second);
+    expect(third.status).toBe(200);
+    expect(claimsOf(third.body.license).renewed_from).toBe(claimsOf(second).jti);
+    const stale = await phoneHome(cp, first);
+    expect(stale).toMatchObject({ status: 403, body: { error: { code: 'LICENSE_SUPERSEDED' } } });
+    const alerts = await cp.http('GET', '/api/v1/clone-alerts?tenant_id=lineage-co', { token: viewer });
+    expect(alerts.body.items).toEqual([expect.objectContaining({ reason: 'stale_token', license_id: claimsOf(first).jti, lineage_id: claimsOf(first).jti })]);
+    const notifications = await cp.http('GET', '/api/v1/notifications?tenant_id=lineage-co&stage=clone_suspected', { token: viewer });
+    expect(notifications.body.items).toHaveLength(1);
+  });
+
+  it('carries a plan upgrade into the next renewal', async () => {
+    const first = await tenantWithLicense(cp, support, { id: 'upgrader', plan: 'core' });
+    expect(claimsOf(first).plan_id).toBe('core');
+    const plan = (await cp.http('GET', '/api/v1/plans/enterprise', { token: viewer })).body;
+    await cp.http('PATCH', '/api/v1/tenants/upgrader/subscription', {
+      token: support,
+      body: { plan_id: 'enterprise', addons: plan.available_addons.slice(0, 1) },
+    });
+    const renewed = claimsOf((await phoneHome(cp, first)).body.license);
+    expect(renewed).toMatchObject({
+      plan_id: 'enterprise',
+      plan_name: plan.name,
+      limits: plan.limits,
+      modules: plan.modules,
+      addons: plan.available_addons.slice(0, 1),
+    });
+  });
+
+  it.each(['past_due', 'suspended', 'canceled'])('refuses SUBSCRIPTION_INACTIVE while the subscription is %s, and keeps the license', async (status) => {
+    const token = await tenantWithLicense(cp, support, { id: `lapsed-${status.replace('_', '-')}` });
+    await cp.http('PATCH', `/api/v1/tenants/lapsed-${status.replace('_', '-')}/subscription`, { token: support, body: { status } });
+    const refused = await phoneHome(cp, token);
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'SUBSCRIPTION_INACTIVE', details: { subscription_status: status } } } });
+    expect(refused.body.error.message).toContain(`The subscription is ${status}`);
+    expect(await license(claimsOf(token).jti)).toMatchObject({ status: 'active' });
+  });
+
+  it('refuses a revoked license, an on-prem license and an unknown one', async () => {
+    const revoked = await tenantWithLicense(cp, support, { id: 'revoked-co' });
+    await cp.http('POST', `/api/v1/licenses/${claimsOf(revoked).jti}/revoke`, { token: support, body: { reason: 'contract ended' } });
+    expect(await phoneHome(cp, revoked)).toMatchObject({ status: 403, body: { error: { code: 'LICENSE_REVOKED' } } });
+    const onPrem = await tenantWithLicense(cp, support, { id: 'onprem-co', mode: 'on_prem' });
+    expect(await phoneHome(cp, onPrem)).toMatchObject({ status: 403, body: { error: { code: 'NOT_RENEWABLE_ON_PREM' } } });
+    expect(await phoneHome(cp, await unknownLicenseToken(cp, onPrem))).toMatchObject({ status: 401, body: { error: { code: 'LICENSE_UNKNOWN' } } });
+    const refusals = await cp.http('GET', '/api/v1/tenants/revoked-co/phone-homes', { token: viewer });
+    expect(refusals.body).toMatchObject({ last_successful_phone_home: null, items: [expect.objectContaining({ result: 'LICENSE_REVOKED' })] });
+    const emails = await cp.http('GET', '/api/v1/notifications?tenant_id=revoked-co&stage=renewal_refused', { token: viewer });
+    expect(emails.body.items).toHaveLength(1);
+    await phoneHome(cp, revoked);
+    expect((await cp.http('GET', '/api/v1/notifications?tenant_id=revoked-co&stage=renewal_refused', { token: viewer })).body.items).toHaveLength(1);
+  });
+
+  it('binds a fingerprinted license to its machine', async () => {
+    const token = await tenantWithLicense(cp, support, { id: 'locked-co', fingerprint: 'fp-machine-a' });
+    expect(await phoneHome(cp, token, { fingerprint: 'fp-machine-b' })).toMatchObject({ status: 403, body: { error: { code: 'FINGERPRINT_MISMATCH' } } });
+    expect(await phoneHome(cp, token)).toMatchObject({ status: 403, body: { error: { code: 'FINGERPRINT_MISMATCH' } } });
+    const renewed = await phoneHome(cp, token, { fingerprint: 'fp-machine-a' });
+    expect(renewed.status).toBe(200);
+    expect(claimsOf(renewed.body.license).fingerprint).toBe('fp-machine-a');
+  });
+
+  it('raises a clone alert when two machines phone home on one lineage within a day', async () => {
+    const token = await tenantWithLicense(cp, support, { id: 'twins-co' });
+    const renewed = (await phoneHome(cp, token, { fingerprint: 'machine-one' })).body.license;
+    cp.clock.advance(2 * HOUR);
+    expect(await phoneHome(cp, renewed, { fingerprint: 'machine-two' })).toMatchObject({ status: 403, body: { error: { code: 'CLONE_SUSPECTED' } } });
+    const alerts = await cp.http('GET', '/api/v1/clone-alerts?tenant_id=twins-co', { token: viewer });
+    expect(alerts.body.items).toEqual([expect.objectContaining({ reason: 'fingerprint_conflict', fingerprint: 'machine-two' })]);
+    cp.clock.advance(25 * HOUR);
+    expect((await phoneHome(cp, renewed, { fingerprint: 'machine-one' })).status).toBe(200);
+  });
+
+  it('answers 50 simultaneous calls with one token with one new license, the same for all', async () => {
+    const token = await tenantWithLicense(cp, support, { id: 'stampede-co' });
+    const replies = await Promise.all(Array.from({ length: 50 }, () => phoneHome(cp, token)));
+    expect(replies.map((reply) => reply.status)).toEqual(Array(50).fill(200));
+    expect(new Set(replies.map((reply) => reply.body.license)).size).toBe(1);
+    const [{ n }] = await cp.app.get(DataSource).query(`SELECT count(*)::int AS n FROM licenses WHERE renewed_from = $1`, [claimsOf(token).jti]);
+    expect(n).toBe(1);
+  });
+
+  describe('bad input', () => {
+    let genuine: string;
+
+    beforeAll(async () => {
+      genuine = await tenantWithLicense(cp, support, { id: 'target-co' });
+    });
+
+    it('refuses malformed requests with 400 and a field-level message', async () => {
+      const noBody = await cp.http('POST', '/api/v1/phone-home');
+      expect(noBody).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+      const notJson = await cp.http('POST', '/api/v1/phone-home', { rawBody: '{"license": ', headers: { 'content-type': 'application/json' } });
+      expect(notJson).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_JSON' } } });
+      const wrongType = await cp.http('POST', '/api/v1/phone-home', { body: { license: genuine, tp_version: 42 } });
+      expect(wrongType).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'tp_version' }] } } });
+      const badUsage = await phoneHome(cp, genuine, { usage: { active_uses: -1, period_start: 'yesterday', period_end: '2026-11-24T00:00:00Z' } });
+      expect(badUsage.body.error.details.map((detail: { field: string }) => detail.field)).toEqual(['usage.active_uses', 'usage.period_start']);
+      const noLicense = await cp.http('POST', '/api/v1/phone-home', { body: { tp_version: '4.2.0' } });
+      expect(noLicense).toMatchObject({ status: 400, body: { error: { details: [{ field: 'license' }] } } });
+    });
+
+    it('refuses a 100 KB token with 413', async () => {
+      const huge = await phoneHome(cp, 'a'.repeat(100 * 1024));
+      expect(huge).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    });
+
+    it('refuses every forged or broken token as LICENSE_INVALID, naming the reason', async () => {
+      const forged = await forgedTokens(cp, genuine);
+      const reasons: Record<string, string> = {};
+      for (const [name, token] of Object.entries(forged)) {
+        const reply = await phoneHome(cp, token);
+        expect(reply).toMatchObject({ status: 401, body: { error: { code: 'LICENSE_INVALID' } } });
+        reasons[name] = reply.body.error.details.reason;
+      }
+      expect(reasons).toEqual({
+        garbage: 'MALFORMED',
+        algNone: 'ALGORITHM_NOT_ALLOWED',
+        hs256WithPublicKey: 'ALGORITHM_NOT_ALLOWED',
+        strangerKey: 'UNKNOWN_KID',
+        strangerKeyWithOurKid: 'BAD_SIGNATURE',
+        tampered: 'BAD_SIGNATURE',
+      });
+      expect(JSON.stringify(reasons)).not.toContain(genuine);
+    });
+
+    it('changes no license row whatever it is sent', async () => {
+      const before = await licenseRows();
+      const forged = await forgedTokens(cp, genuine);
+      for (const token of Object.values(forged)) await phoneHome(cp, token);
+      await phoneHome(cp, genuine, { fingerprint: 'x'.repeat(300) });
+      await cp.http('POST', '/api/v1/phone-home', { rawBody: 'garbage', headers: { 'content-type': 'application/json' } });
+      expect(await licenseRows()).toEqual(before);
+    });
+  });
+
+  it('counts phone-homes by result in the metrics', async () => {
+    const metrics = (await cp.http('GET', '/metrics')).text;
+    expect(metrics).toMatch(/la_phone_homes_total\{result="renewed"\} \d+/);
+    expect(metrics).toMatch(/la_phone_homes_total\{result="LICENSE_INVALID"\} \d+/);
+    expect(metrics).toMatch(/la_phone_homes_total\{result="SUBSCRIPTION_INACTIVE"\} 3/);
+  });
+});
+
+describe('phone-home rate limits', () => {
+  let cp: TestApp;
+
+  beforeAll(async () => {
+    cp = await startTestApp('phone_home_limits', { env: { PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '8', PHONE_HOME_RATE_LIMIT_PER_LICENSE: '3' } });
+  });
+
+  afterAll(() => cp.destroy());
+
+  it('limits calls per license, then a flood from one address, with 429 and Retry-After', async () => {
+    const support = await cp.token('support');
+    const token = await tenantWithLicense(cp, support, { id: 'flood-co' });
+    const perLicense = [];
+    for (let call = 0; call < 4; call++) perLicense.push(await phoneHome(cp, token));
+    expect(perLicense.map((reply) => reply.status)).toEqual([200, 200, 200, 429]);
+    expect(perLicense[3].body.error.code).toBe('RATE_LIMITED');
+    expect(Number(perLicense[3].headers.get('retry-after'))).toBeGreaterThan(0);
+    const flood = await Promise.all(Array.from({ length: 6 }, () => phoneHome(cp, 'garbage')));
+    expect(flood.filter((reply) => reply.status === 429).length).toBe(2);
+    expect(flood.find((reply) => reply.status === 429)?.body.error.message).toContain('from this address');
+  });
+});
