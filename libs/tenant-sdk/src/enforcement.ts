@@ -1,0 +1,80 @@
+import { posix } from 'node:path';
+import type { LicenseStatus } from '../../license-core/src/index.js';
+
+/** A license status as enforcement sees it: `missing` when no license is configured at all. */
+export type EnforcementStatus = LicenseStatus | 'missing';
+
+export type DenyCode = 'LICENSE_REQUIRED' | 'LICENSE_INVALID' | 'LICENSE_GRACE_READ_ONLY' | 'LICENSE_READ_ONLY' | 'LICENSE_LOCKED' | 'ACTIVE_USE_LIMIT_REACHED';
+
+export type AccessDecision = { allow: true; licensed: boolean } | { allow: false; code: DenyCode; message: string };
+
+export interface EnforcementPolicy {
+  /** Always reachable (default `/api/health`; sub-paths included). */
+  healthPaths: readonly string[];
+  /** The license upload and status routes, always reachable so a locked tenant plane can be fixed (default `/api/admin/license`). */
+  licensePaths: readonly string[];
+  /** Routes that need no license at all, e.g. admin setup, login (seed 004's unlicensed endpoints). */
+  unlicensedPaths: readonly string[];
+}
+
+export const DEFAULT_ENFORCEMENT_POLICY: EnforcementPolicy = {
+  healthPaths: ['/api/health'],
+  licensePaths: ['/api/admin/license'],
+  unlicensedPaths: [],
+};
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Whether a request may proceed in a license state (DESIGN.md, "License status"). Pure: the
+ * adapters (Nest guard, middleware) only translate a deny into a 403.
+ * `licensed` tells the caller the route needs a license, so it counts as an active use.
+ */
+export function decideAccess(method: string, path: string, status: EnforcementStatus, policy: EnforcementPolicy = DEFAULT_ENFORCEMENT_POLICY): AccessDecision {
+  const route = normalizePath(path);
+  const verb = method.toUpperCase();
+  if (matchesAny(route, policy.healthPaths) || matchesAny(route, policy.licensePaths) || matchesAny(route, policy.unlicensedPaths)) {
+    return { allow: true, licensed: false };
+  }
+  switch (status) {
+    case 'active':
+      return { allow: true, licensed: true };
+    case 'grace':
+      return WRITE_METHODS.has(verb) || !isKnownMethod(verb)
+        ? deny('LICENSE_GRACE_READ_ONLY', 'The license has expired and is in its grace period: writes are blocked. Upload a new license.')
+        : { allow: true, licensed: true };
+    case 'read_only':
+      return READ_METHODS.has(verb)
+        ? { allow: true, licensed: true }
+        : deny('LICENSE_READ_ONLY', 'The license grace period is over: only reads (GET) are allowed. Upload a new license urgently.');
+    case 'locked':
+      return deny('LICENSE_LOCKED', 'The license and its grace periods have expired: only health and the license upload are available.');
+    case 'invalid':
+      return deny('LICENSE_INVALID', 'The license is invalid: only health and the license upload are available. Check CP_LICENSE_PUBLIC_KEY.');
+    case 'missing':
+      return deny('LICENSE_REQUIRED', 'No license is configured: only health and the license upload are available.');
+  }
+}
+
+function deny(code: DenyCode, message: string): AccessDecision {
+  return { allow: false, code, message };
+}
+
+function isKnownMethod(verb: string): boolean {
+  return READ_METHODS.has(verb) || verb === 'OPTIONS' || WRITE_METHODS.has(verb);
+}
+
+/** Drops the query, resolves `.`/`..` segments and case, so `/api/health/../tenants` is not mistaken for health. */
+export function normalizePath(path: string): string {
+  const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
+  const normalized = posix.normalize(`/${withoutQuery}`).toLowerCase();
+  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+}
+
+function matchesAny(route: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => {
+    const base = normalizePath(prefix);
+    return route === base || route.startsWith(`${base}/`);
+  });
+}

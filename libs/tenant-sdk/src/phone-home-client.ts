@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { DAY_MS } from '../../license-core/src/index.js';
+import { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';
+import type { TenantLicense } from './tenant-license.js';
+
+/** The timer functions the client schedules with; tests pass fakes. */
+export interface SdkTimer {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimer: SdkTimer = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    // A pending phone-home must not keep a tenant plane process alive on shutdown.
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface PhoneHomeOptions {
+  license: TenantLicense;
+  /** The control plane's base URL, e.g. `https://cp.atlastechlab.com`. */
+  cpUrl: string;
+  tpVersion: string;
+  fingerprint?: string;
+  /** `ATLASAI_OFFLINE_MODE=1`: never call home. */
+  offlineMode?: boolean;
+  /** `LICENSE_PHONE_HOME_INTERVAL_MS`, default 24 h. */
+  intervalMs?: number;
+  /** The interval once less than a day of the license remains (default 6 h, seed 004). */
+  urgentIntervalMs?: number;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+  /** First retry delay after a failure; doubles up to `maxBackoffMs` (defaults 1 min and 1 h), with full jitter. */
+  backoffBaseMs?: number;
+  maxBackoffMs?: number;
+  fetch?: typeof fetch;
+  clock?: SdkClock;
+  timer?: SdkTimer;
+  random?: () => number;
+  logger?: SdkLogger;
+}
+
+export type PhoneHomeOutcome =
+  | { outcome: 'renewed'; license_id: string }
+  | { outcome: 'skipped'; reason: 'OFFLINE_MODE' | 'ON_PREM' | 'NO_LICENSE' }
+  /** The CP answered with a refusal (`code` is the server's). */
+  | { outcome: 'refused'; status: number; code: string; message: string }
+  /** The reply was unusable: network error, timeout, 5xx, not JSON, or a token this tenant plane will not accept. */
+  | { outcome: 'failed'; code: string; message: string };
+
+const renewalSchema = z.object({ license: z.string().min(1) });
+const refusalSchema = z.union([
+  z.object({ code: z.string().min(1), message: z.string().optional() }),
+  z.object({ error: z.object({ code: z.string().min(1), message: z.string().optional() }) }).transform((body) => body.error),
+]);
+
+/**
+ * BYOC renewal: POSTs the current token to `{cpUrl}/api/v1/phone-home` every interval and swaps in
+ * the renewed license only if it verifies, is for this tenant and is newer. Any failure leaves the
+ * current license in place and is retried with capped exponential backoff and jitter.
+ */
+export class PhoneHomeClient {
+  private handle: unknown;
+  private failures = 0;
+  private running = false;
+  private readonly clock: SdkClock;
+  private readonly timer: SdkTimer;
+  private readonly logger: SdkLogger;
+
+  constructor(private readonly options: PhoneHomeOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.timer = options.timer ?? systemTimer;
+    this.logger = options.logger ?? consoleLogger;
+  }
+
+  /** Phones home now and then on schedule; does nothing in offline mode. Returns whether it is scheduled. */
+  start(): boolean {
+    if (this.options.offlineMode) {
+      this.logger.info('[license] Phone-home disabled: ATLASAI_OFFLINE_MODE=1');
+      return false;
+    }
+    this.running = true;
+    this.schedule(0);
+    return true;
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.handle !== undefined) this.timer.clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+
+  /** One call home; never throws. */
+  async phoneHome(): Promise<PhoneHomeOutcome> {
+    const skipped = this.skipReason();
+    if (skipped) return { outcome: 'skipped', reason: skipped };
+    const result = await this.call(this.options.license.token!);
+    if (result.outcome === 'renewed') {
+      this.logger.info(`[license] Phone-home renewed the license: license_id=${result.license_id}`);
+    } else if (result.outcome !== 'skipped') {
+      this.logger.warn(`[license] Phone-home ${result.outcome}: ${result.code} (${result.message}); keeping the current license`);
+    }
+    return result;
+  }
+
+  /** The delay before the next call after `outcome`: the interval on success, backoff on failure. */
+  nextDelay(outcome: PhoneHomeOutcome): number {
+    const interval = this.interval();
+    if (outcome.outcome === 'renewed' || outcome.outcome === 'skipped') {
+      this.failures = 0;
+      return interval;
+    }
+    this.failures += 1;
+    const cap = Math.min(this.options.maxBackoffMs ?? 3_600_000, interval);
+    const ceiling = Math.min(cap, (this.options.backoffBaseMs ?? 60_000) * 2 ** (this.failures - 1));
+    // Full jitter spreads a fleet of tenant planes that all lost the CP at the same moment.
+    return Math.max(1, Math.round(ceiling * (this.options.random ?? Math.random)()));
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    this.handle = this.timer.setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.handle = undefined;
+    const outcome = await this.phoneHome();
+    this.schedule(this.nextDelay(outcome));
+  }
+
+  private interval(): number {
+    const regular = this.options.intervalMs ?? DAY_MS;
+    const snapshot = this.options.license.status();
+    // Seed 004: when expiry is a day away, check every 6 hours so a renewal still lands in time.
+    const expiresAt = snapshot.valid ? snapshot.claims.exp * 1000 : Number.POSITIVE_INFINITY;
+    const urgent = expiresAt - this.clock.now().getTime() < DAY_MS;
+    return urgent ? Math.min(regular, this.options.urgentIntervalMs ?? 6 * 3_600_000) : regular;
+  }
+
+  private skipReason(): 'OFFLINE_MODE' | 'ON_PREM' | 'NO_LICENSE' | undefined {
+    if (this.options.offlineMode) return 'OFFLINE_MODE';
+    if (this.options.license.token === undefined) return 'NO_LICENSE';
+    const snapshot = this.options.license.status();
+    // On-prem licenses are renewed by support, never over the network.
+    if (snapshot.valid && snapshot.claims.deployment_mode === 'on_prem') return 'ON_PREM';
+    return undefined;
+  }
+
+  private async call(token: string): Promise<PhoneHomeOutcome> {
+    const license = this.options.license;
+    const body = {
+      license: token,
+      tp_version: this.options.tpVersion,
+      ...(this.options.fingerprint ? { fingerprint: this.options.fingerprint } : {}),
+      usage: license.activeUseReport(),
+    };
+    const controller = new AbortController();
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const timeout = this.timer.setTimeout(() => controller.abort(), timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const response = await (this.options.fetch ?? fetch)(`${this.options.cpUrl.replace(/\/+$/, '')}/api/v1/phone-home`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) return { outcome: 'failed', code: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` };
+      return { outcome: 'failed', code: 'NETWORK_ERROR', message: errorMessage(error) };
+    } finally {
+      this.timer.clearTimeout(timeout);
+    }
+    const json = parseJson(text);
+    if (status >= 500) return { outcome: 'failed', code: 'SERVER_ERROR', message: `the control plane answered ${status}` };
+    if (status >= 400) {
+      const refusal = refusalSchema.safeParse(json);
+      return refusal.success
+        ? { outcome: 'refused', status, code: refusal.data.code, message: refusal.data.message ?? `HTTP ${status}` }
+        : { outcome: 'refused', status, code: `HTTP_${status}`, message: 'the control plane refused without a code' };
+    }
+    const renewal = renewalSchema.safeParse(json);
+    if (status !== 200 || !renewal.success) return { outcome: 'failed', code: 'BAD_RESPONSE', message: `HTTP ${status} without a license in a JSON body` };
+    const replaced = await license.replace(renewal.data.license, { origin: 'phone-home', requireNewer: true });
+    if (!replaced.accepted) return { outcome: 'failed', code: replaced.code, message: replaced.message };
+    license.recordPhoneHome(this.clock.now());
+    return { outcome: 'renewed', license_id: replaced.license_id };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  return cause ?? (error instanceof Error ? error.message : String(error));
+}
