@@ -1,7 +1,14 @@
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema.js';
 import { NotificationOutbox1764000050000 } from './1764000050000-NotificationOutbox.js';
 import { PhoneHome1764000100000 } from './1764000100000-PhoneHome.js';
+import { Billing1764000200000 } from './1764000200000-Billing.js';
 import { NotificationDelivery1764000300000 } from './1764000300000-NotificationDelivery.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
-export const migrations = [InitialSchema1764000000000, NotificationOutbox1764000050000, PhoneHome1764000100000, NotificationDelivery1764000300000];
+export const migrations = [
+  InitialSchema1764000000000,
+  NotificationOutbox1764000050000,
+  PhoneHome1764000100000,
+  Billing1764000200000,
+  NotificationDelivery1764000300000,
+];

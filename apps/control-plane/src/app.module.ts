@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BillingModule } from './billing/billing.module.js';
 import { CLOCK, type Clock } from './common/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -43,6 +44,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         NotificationsModule.forRoot(config, { delivers: config.NOTIFICATIONS_WORKER_IN_PROCESS, staffApi: true }),
         LicensesModule,
+        BillingModule,
         PhoneHomeModule,
         HealthModule,
       ],

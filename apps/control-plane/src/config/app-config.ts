@@ -65,6 +65,27 @@ export const configSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' }))),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)')
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=_]+$/, 'must be a Stripe webhook signing secret (whsec_…)')
+      .optional(),
+    STRIPE_API_HOST: z.string().min(1).optional(),
+    STRIPE_API_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+    STRIPE_API_PROTOCOL: z.enum(['https', 'http']).default('https'),
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(3_600).default(300),
+    BILLING_GRACE_DAYS_MONTHLY: positiveInt.max(90).default(7),
+    BILLING_GRACE_DAYS_ANNUAL: positiveInt.max(90).default(14),
+    BILLING_SWEEP_INTERVAL_MS: positiveInt.max(86_400_000).default(300_000),
+    BILLING_SWEEP_BATCH: positiveInt.max(1_000).default(100),
+    GRACE_ENDING_NOTICE_DAYS: positiveInt.max(30).default(2),
+    CHECKOUT_SUCCESS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://atlastechlab.com/portal?checkout=success'),
+    CHECKOUT_CANCEL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://atlastechlab.com/portal?checkout=canceled'),
+    LOGIN_LINK_TTL_MINUTES: positiveInt.max(1_440).default(30),
+    BILLING_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(60),
     SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000),
   })
   .superRefine((config, ctx) => {
@@ -80,6 +101,9 @@ export const configSchema = z
     }
     if (config.NODE_ENV === 'production' && !config.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when NODE_ENV=production (in-process delivery is for development)' });
+    }
+    if (config.NODE_ENV === 'production' && config.STRIPE_API_PROTOCOL === 'http') {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_API_PROTOCOL'], message: 'must be https when NODE_ENV=production (http is for a local fake Stripe)' });
     }
     if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the .eml file sink is for development)' });

@@ -28,6 +28,18 @@ export class SubscriptionEntity {
   @Column('timestamptz', { name: 'grace_ends_at', nullable: true })
   graceEndsAt: Date | null;
 
+  /** Set when Stripe bills it; null for subscriptions staff manage by hand. */
+  @Column('text', { name: 'stripe_subscription_id', nullable: true })
+  stripeSubscriptionId: string | null;
+
+  /** Stripe's own status as last read from Stripe (trialing, past_due, unpaid, ...). */
+  @Column('text', { name: 'stripe_status', nullable: true })
+  stripeStatus: string | null;
+
+  /** Start of the current billing period: the "cycle" that scopes grace windows and emails. */
+  @Column('timestamptz', { name: 'current_period_start', nullable: true })
+  currentPeriodStart: Date | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

@@ -7,6 +7,8 @@ import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { assertAddonsAvailable, PlansService } from '../plans/plans.service.js';
 import { TenantsService } from '../tenants/tenants.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SubscriptionHistory } from './subscription-history.service.js';
 import { graceEndsAt } from './subscription-rules.js';
 import { SubscriptionEntity } from './subscription.entity.js';
 import type { PatchSubscriptionInput, PutSubscriptionInput } from './subscriptions.schemas.js';
@@ -20,6 +22,8 @@ export class SubscriptionsService {
     private readonly tenants: TenantsService,
     private readonly plans: PlansService,
     private readonly audit: AuditService,
+    private readonly history: SubscriptionHistory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   findForTenant(tenantId: string, manager: EntityManager = this.subscriptions.manager): Promise<SubscriptionEntity | null> {
@@ -70,9 +74,15 @@ export class SubscriptionsService {
       subscription.status = next.status;
       // Entering past_due starts the grace window; staying in it keeps the window where it is.
       if (next.status !== 'past_due') subscription.graceEndsAt = null;
-      else if (previousStatus !== 'past_due' || !subscription.graceEndsAt) subscription.graceEndsAt = graceEndsAt(now, next.billing_interval);
+      else if (previousStatus !== 'past_due' || !subscription.graceEndsAt) {
+        subscription.graceEndsAt = graceEndsAt(now, next.billing_interval, {
+          monthlyDays: this.config.BILLING_GRACE_DAYS_MONTHLY,
+          annualDays: this.config.BILLING_GRACE_DAYS_ANNUAL,
+        });
+      }
       subscription.updatedAt = now;
       const saved = await manager.save(subscription);
+      await this.history.record(manager, saved, previousStatus, 'set by staff', by.actor);
       const { current: _current, ...change } = next;
       await this.audit.record(manager, by, current ? 'subscription.updated' : 'subscription.created', 'subscription', tenantId, {
         ...change,

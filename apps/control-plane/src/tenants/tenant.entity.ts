@@ -17,6 +17,10 @@ export class TenantEntity {
   @Column('text', { name: 'deployment_mode' })
   deploymentMode: TenantDeploymentMode;
 
+  /** The Stripe customer that pays for this tenant, bound by Checkout or the portal endpoint. */
+  @Column('text', { name: 'stripe_customer_id', nullable: true })
+  stripeCustomerId: string | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

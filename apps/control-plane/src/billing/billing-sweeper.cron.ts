@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
+import { PlanEntity } from '../plans/plan.entity.js';
+import { SubscriptionHistory } from '../subscriptions/subscription-history.service.js';
+import { cycleOf, graceEndingNoticeDue, graceIsOver } from '../subscriptions/subscription-transitions.js';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
+
+/** Any fixed 64-bit number shared by every replica; it names the billing sweep's lock. */
+const SWEEP_LOCK_ID = 4_242_005;
+const SWEEPER = { actor: 'billing-sweeper', requestId: null };
+
+export interface SweepResult {
+  /** False when another replica held the sweep. */
+  ran: boolean;
+  suspended: number;
+  noticed: number;
+}
+
+/**
+ * Suspends past-due subscriptions whose grace window is over, and records the grace_ending notice
+ * GRACE_ENDING_NOTICE_DAYS before that. Runs once across replicas (a transaction-scoped advisory
+ * lock per batch); rows are claimed with SKIP LOCKED and re-checked, so even two sweeps that overlap
+ * transition each subscription once.
+ */
+@Injectable()
+export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger(BillingSweeper.name);
+  private running: Promise<unknown> | null = null;
+  private readonly name = 'billing.sweep';
+  private registered = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly registry: SchedulerRegistry,
+    private readonly dataSource: DataSource,
+    private readonly history: SubscriptionHistory,
+    private readonly outbox: NotificationOutbox,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.sweep()
+        .catch((error: unknown) => this.logger.error(`${this.name}: ${(error as Error).message}`))
+        .finally(() => (this.running = null));
+    };
+    this.registry.addInterval(this.name, setInterval(tick, this.config.BILLING_SWEEP_INTERVAL_MS));
+    this.registered = true;
+    tick();
+  }
+
+  async sweep(): Promise<SweepResult> {
+    const result: SweepResult = { ran: false, suspended: 0, noticed: 0 };
+    for (;;) {
+      const batch = await this.dataSource.transaction((manager) => this.sweepBatch(manager));
+      if (!batch) return result;
+      result.ran = true;
+      result.suspended += batch.suspended;
+      result.noticed += batch.noticed;
+      if (batch.claimed < this.config.BILLING_SWEEP_BATCH) return result;
+    }
+  }
+
+  /** One batch in one transaction; null when another replica holds the lock. */
+  private async sweepBatch(manager: EntityManager): Promise<{ claimed: number; suspended: number; noticed: number } | null> {
+    const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_ID])) as [{ locked: boolean }];
+    if (!locked) return null;
+    const now = this.clock.now();
+    const due = await manager
+      .createQueryBuilder(SubscriptionEntity, 'subscription')
+      .where(`subscription.status = 'past_due' AND subscription.grace_ends_at <= :now`, { now })
+      .orderBy('subscription.grace_ends_at', 'ASC')
+      .limit(this.config.BILLING_SWEEP_BATCH)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+    let suspended = 0;
+    for (const subscription of due) {
+      if (!graceIsOver(subscription, now)) continue;
+      await this.history.transition(
+        manager,
+        subscription,
+        { to: 'suspended', graceEndsAt: subscription.graceEndsAt, stage: 'suspended', reason: 'grace period ended' },
+        SWEEPER,
+        'sweeper',
+      );
+      suspended += 1;
+    }
+    const noticed = await this.recordGraceEndingNotices(manager, now);
+    return { claimed: due.length, suspended, noticed };
+  }
+
+  /** grace_ending: one per subscription and cycle (the outbox's key), however often the sweep runs. */
+  private async recordGraceEndingNotices(manager: EntityManager, now: Date): Promise<number> {
+    const horizon = new Date(now.getTime() + this.config.GRACE_ENDING_NOTICE_DAYS * 86_400_000);
+    const ending = await manager
+      .createQueryBuilder(SubscriptionEntity, 'subscription')
+      .where(`subscription.status = 'past_due' AND subscription.grace_ends_at > :now AND subscription.grace_ends_at <= :horizon`, { now, horizon })
+      .getMany();
+    let recorded = 0;
+    for (const subscription of ending) {
+      if (!graceEndingNoticeDue(subscription, now, this.config.GRACE_ENDING_NOTICE_DAYS)) continue;
+      const plan = await manager.findOneByOrFail(PlanEntity, { id: subscription.planId });
+      const id = await this.outbox.record(manager, {
+        stage: 'grace_ending',
+        tenantId: subscription.tenantId,
+        audience: 'tenant',
+        subject: subscription.id,
+        cycle: cycleOf(subscription),
+        facts: { plan_name: plan.name, billing_interval: subscription.billingInterval, grace_ends_at: subscription.graceEndsAt!.toISOString() },
+      });
+      if (id) recorded += 1;
+    }
+    return recorded;
+  }
+
+  onModuleDestroy(): void {
+    if (this.registered) this.registry.deleteInterval(this.name);
+    this.registered = false;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.running;
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { BillingAdminController } from './billing-admin.controller.js';
+import { BillingCaller } from './billing-caller.js';
+import { BillingController } from './billing.controller.js';
+import { CheckoutService } from './checkout.service.js';
+import { LoginLinks } from './login-links.service.js';
+import { BillingSweeper } from './billing-sweeper.cron.js';
+import { EntitlementsController } from './entitlements.controller.js';
+import { Entitlements } from './entitlements.service.js';
+import { StripeGateway } from './stripe-client.js';
+import { StripePrices } from './stripe-prices.service.js';
+import { StripeWebhookController } from './stripe-webhook.controller.js';
+import { StripeWebhooks } from './stripe-webhook.service.js';
+
+/**
+ * Stripe billing: price mapping, the webhook, the grace sweeper, entitlements, Checkout and the
+ * Customer Portal with one-time login links. Without Stripe
+ * configured the module still loads (entitlements and the sweeper work for staff-managed
+ * subscriptions); the Stripe endpoints answer 503 BILLING_NOT_CONFIGURED.
+ */
+@Module({
+  controllers: [StripeWebhookController, BillingAdminController, BillingController, EntitlementsController],
+  providers: [StripeGateway, StripePrices, StripeWebhooks, BillingSweeper, Entitlements, CheckoutService, LoginLinks, BillingCaller],
+})
+export class BillingModule {}

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { AppError } from '../common/app-error.js';
+import { APP_VERSION } from '../common/app-version.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** The API version this code was written and tested against; Stripe objects are read in this shape. */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+/** One Stripe call may take this long; a webhook re-read waits for it while holding the tenant's lock. */
+const STRIPE_TIMEOUT_MS = 10_000;
+const STRIPE_MAX_NETWORK_RETRIES = 2;
+
+export function createStripeClient(config: AppConfig): Stripe | null {
+  if (!config.STRIPE_SECRET_KEY) return null;
+  return new Stripe(config.STRIPE_SECRET_KEY, {
+    apiVersion: STRIPE_API_VERSION,
+    timeout: STRIPE_TIMEOUT_MS,
+    maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
+    telemetry: false,
+    appInfo: { name: 'atlasai-license-authority', version: APP_VERSION },
+    protocol: config.STRIPE_API_PROTOCOL,
+    ...(config.STRIPE_API_HOST ? { host: config.STRIPE_API_HOST } : {}),
+    ...(config.STRIPE_API_PORT ? { port: config.STRIPE_API_PORT } : {}),
+  });
+}
+
+export function billingNotConfigured(missing: string): AppError {
+  return new AppError(503, 'BILLING_NOT_CONFIGURED', `Stripe billing is not configured on this control plane (${missing} is not set).`);
+}
+
+/**
+ * The Stripe calls the control plane makes, behind one adapter. Every create carries an idempotency
+ * key the caller derives from what it is creating, so a retried request never creates twice.
+ */
+@Injectable()
+export class StripeGateway {
+  private readonly stripe: Stripe | null;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.stripe = createStripeClient(config);
+  }
+
+  get configured(): boolean {
+    return this.stripe !== null;
+  }
+
+  /** The current state of a subscription, or null when Stripe has no such subscription. */
+  async retrieveSubscription(id: string): Promise<Stripe.Subscription | null> {
+    try {
+      return await this.client().subscriptions.retrieve(id);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+      throw stripeUnavailable(error);
+    }
+  }
+
+  createCustomer(params: Stripe.CustomerCreateParams, idempotencyKey: string): Promise<Stripe.Customer> {
+    return this.call(() => this.client().customers.create(params, { idempotencyKey }));
+  }
+
+  createCheckoutSession(params: Stripe.Checkout.SessionCreateParams, idempotencyKey: string): Promise<Stripe.Checkout.Session> {
+    return this.call(() => this.client().checkout.sessions.create(params, { idempotencyKey }));
+  }
+
+  createPortalSession(params: Stripe.BillingPortal.SessionCreateParams, idempotencyKey: string): Promise<Stripe.BillingPortal.Session> {
+    return this.call(() => this.client().billingPortal.sessions.create(params, { idempotencyKey }));
+  }
+
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw stripeUnavailable(error);
+    }
+  }
+
+  private client(): Stripe {
+    if (!this.stripe) throw billingNotConfigured('STRIPE_SECRET_KEY');
+    return this.stripe;
+  }
+}
+
+function stripeUnavailable(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const detail = error instanceof Stripe.errors.StripeError ? `${error.type}${error.code ? ` ${error.code}` : ''}: ${error.message}` : (error as Error).message;
+  return new AppError(502, 'STRIPE_UNAVAILABLE', `Stripe did not complete the request (${detail}).`);
+}

@@ -1,0 +1,250 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Stripe from 'stripe';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppError } from '../common/app-error.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Metrics } from '../observability/metrics.js';
+import { SubscriptionHistory } from '../subscriptions/subscription-history.service.js';
+import { nextState } from '../subscriptions/subscription-transitions.js';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
+import { TenantEntity } from '../tenants/tenant.entity.js';
+import { stripeEventSchema, type StripeEventEnvelope } from './billing.schemas.js';
+import { billingNotConfigured, StripeGateway } from './stripe-client.js';
+import { StripeEventEntity, type StripeEventOutcome } from './stripe-event.entity.js';
+import { StripePrices } from './stripe-prices.service.js';
+import { standingOf } from './stripe-status.js';
+
+/** The events that can change a subscription; every other type is acknowledged and ignored. */
+const HANDLED = new Set([
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'customer.subscription.paused',
+  'customer.subscription.resumed',
+  'invoice.payment_failed',
+  'invoice.payment_action_required',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+]);
+
+export type WebhookOutcome = StripeEventOutcome | 'duplicate';
+
+interface EventRefs {
+  subscriptionId: string | null;
+  customerId: string | null;
+  /** Checkout only: the tenant the session was created for (client_reference_id). */
+  tenantId: string | null;
+}
+
+interface Result {
+  outcome: StripeEventOutcome;
+  detail?: string;
+  tenantId?: string;
+}
+
+/**
+ * Stripe webhooks: verify the signature over the raw body, store the event id in the same
+ * transaction as its effect (a redelivery is a no-op), then re-read the subscription from Stripe
+ * and apply its current state. Events may come late, twice or out of order; because the state
+ * applied is always Stripe's current one, read while holding the tenant's row lock, the order
+ * of arrival does not matter and nothing moves backwards.
+ */
+@Injectable()
+export class StripeWebhooks {
+  private readonly logger = new Logger(StripeWebhooks.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+    private readonly stripe: StripeGateway,
+    private readonly prices: StripePrices,
+    private readonly history: SubscriptionHistory,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async receive(rawBody: Buffer | undefined, signature: string | undefined, requestId: string | null): Promise<{ received: true; outcome: WebhookOutcome }> {
+    const secret = this.config.STRIPE_WEBHOOK_SECRET;
+    if (!secret) throw billingNotConfigured('STRIPE_WEBHOOK_SECRET');
+    if (!this.stripe.configured) throw billingNotConfigured('STRIPE_SECRET_KEY');
+    const event = this.verify(rawBody, signature, secret);
+    try {
+      const outcome = await this.handle(event, requestId);
+      this.metrics.webhookEvent(event.type, outcome);
+      return { received: true, outcome };
+    } catch (error) {
+      this.metrics.webhookEvent(event.type, 'failed');
+      throw error;
+    }
+  }
+
+  private verify(rawBody: Buffer | undefined, signature: string | undefined, secret: string): StripeEventEnvelope {
+    const reject = (code: string, message: string): AppError => {
+      this.metrics.webhookEvent('(unverified)', 'rejected');
+      return new AppError(400, code, message);
+    };
+    if (!signature) throw reject('WEBHOOK_SIGNATURE_MISSING', 'The Stripe-Signature header is missing.');
+    if (!rawBody || rawBody.length === 0)
+      throw reject('WEBHOOK_PAYLOAD_INVALID', 'The webhook body must be the JSON event Stripe sent (Content-Type: application/json).');
+    let parsed: unknown;
+    try {
+      parsed = Stripe.webhooks.constructEvent(rawBody, signature, secret, this.config.STRIPE_WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
+        throw reject('WEBHOOK_SIGNATURE_INVALID', `The Stripe signature does not verify: ${error.message.split('\n')[0]}`);
+      }
+      throw reject('WEBHOOK_PAYLOAD_INVALID', 'The webhook body is not a JSON Stripe event.');
+    }
+    const event = stripeEventSchema.safeParse(parsed);
+    if (!event.success) throw reject('WEBHOOK_PAYLOAD_INVALID', 'The webhook body is not a Stripe event (id, type, created, data.object).');
+    return event.data;
+  }
+
+  private async handle(event: StripeEventEnvelope, requestId: string | null): Promise<WebhookOutcome> {
+    if (await this.dataSource.manager.existsBy(StripeEventEntity, { id: event.id })) return 'duplicate';
+    const refs = refsOf(event);
+    return this.dataSource.transaction(async (manager) => {
+      // The event id is the idempotency key; a concurrent delivery of the same event waits here and then sees it.
+      const inserted = (await manager.query(
+        `INSERT INTO stripe_events (id, type, created_at, received_at, outcome, stripe_subscription_id)
+         VALUES ($1, $2, $3, $4, 'ignored', $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [event.id, event.type, new Date(event.created * 1000), this.clock.now(), refs.subscriptionId],
+      )) as unknown[];
+      if (inserted.length === 0) return 'duplicate';
+      const result = HANDLED.has(event.type)
+        ? await this.apply(manager, event, refs, requestId)
+        : { outcome: 'ignored' as const, detail: 'event type not handled' };
+      if (result.outcome === 'unknown_customer' || result.outcome === 'unknown_price') {
+        this.logger.warn(`Stripe event ${event.id} (${event.type}) changed nothing: ${result.detail}`);
+      }
+      await manager.update(StripeEventEntity, { id: event.id }, { outcome: result.outcome, detail: result.detail ?? null, tenantId: result.tenantId ?? null });
+      return result.outcome;
+    });
+  }
+
+  private async apply(manager: EntityManager, event: StripeEventEnvelope, refs: EventRefs, requestId: string | null): Promise<Result> {
+    if (!refs.subscriptionId) return { outcome: 'ignored', detail: 'the event names no subscription' };
+    if (!refs.customerId) return { outcome: 'ignored', detail: 'the event names no customer' };
+    const tenant = await this.tenantFor(manager, refs);
+    if ('outcome' in tenant) return tenant;
+
+    const remote = await this.stripe.retrieveSubscription(refs.subscriptionId);
+    if (!remote) return { outcome: 'ignored', detail: `Stripe has no subscription ${refs.subscriptionId}`, tenantId: tenant.id };
+    if (idOf(remote.customer) !== tenant.stripeCustomerId) {
+      return {
+        outcome: 'unknown_customer',
+        detail: `subscription ${remote.id} belongs to customer ${idOf(remote.customer)}, not ${tenant.stripeCustomerId}`,
+        tenantId: tenant.id,
+      };
+    }
+    const priced = await this.pricesOf(manager, remote);
+    if ('outcome' in priced) return { ...priced, tenantId: tenant.id };
+
+    const current = await manager.findOne(SubscriptionEntity, { where: { tenantId: tenant.id }, lock: { mode: 'pessimistic_write' } });
+    if (current?.stripeSubscriptionId && current.stripeSubscriptionId !== remote.id) {
+      // A tenant moves to another Stripe subscription only once the one it has is over and the new one is live.
+      const replaceable = current.status === 'canceled' && !['canceled', 'incomplete', 'incomplete_expired'].includes(remote.status);
+      if (!replaceable)
+        return { outcome: 'ignored', detail: `tenant follows subscription ${current.stripeSubscriptionId}, not ${remote.id}`, tenantId: tenant.id };
+    }
+    const standing = standingOf(remote.status);
+    const failedAt = new Date(Math.min(event.created * 1000, this.clock.now().getTime()));
+    const transition = nextState(current, standing, {
+      failedAt,
+      interval: priced.interval,
+      grace: { monthlyDays: this.config.BILLING_GRACE_DAYS_MONTHLY, annualDays: this.config.BILLING_GRACE_DAYS_ANNUAL },
+    });
+    if (!current && !transition) return { outcome: 'ignored', detail: `subscription ${remote.id} is ${remote.status}`, tenantId: tenant.id };
+
+    const now = this.clock.now();
+    const subscription = current ?? manager.create(SubscriptionEntity, { tenantId: tenant.id, createdAt: now, graceEndsAt: null });
+    const periodStart = remote.items.data[0]?.current_period_start;
+    const synced = {
+      planId: priced.planId,
+      addons: priced.addons,
+      billingInterval: priced.interval,
+      stripeSubscriptionId: remote.id,
+      stripeStatus: remote.status,
+      currentPeriodStart: periodStart ? new Date(periodStart * 1000) : subscription.currentPeriodStart,
+    };
+    const changed =
+      !current || Object.entries(synced).some(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof SubscriptionEntity]));
+    Object.assign(subscription, synced);
+    const by = { actor: `stripe:${event.id}`, requestId };
+    if (transition) {
+      await this.history.transition(manager, subscription, { ...transition, failedAt }, by, by.actor);
+      return { outcome: 'processed', tenantId: tenant.id };
+    }
+    if (!changed) return { outcome: 'unchanged', tenantId: tenant.id };
+    subscription.updatedAt = now;
+    await manager.save(subscription);
+    return { outcome: 'processed', detail: 'plan, add-ons or billing period updated', tenantId: tenant.id };
+  }
+
+  /** The tenant paying with this customer, locked so that events of one tenant apply one at a time. */
+  private async tenantFor(manager: EntityManager, refs: EventRefs): Promise<TenantEntity | Result> {
+    const bound = await manager.findOne(TenantEntity, { where: { stripeCustomerId: refs.customerId! }, lock: { mode: 'pessimistic_write' } });
+    if (bound) return bound;
+    if (refs.tenantId) {
+      const tenant = await manager.findOne(TenantEntity, { where: { id: refs.tenantId }, lock: { mode: 'pessimistic_write' } });
+      if (tenant && !tenant.stripeCustomerId) {
+        // Checkout completed for a tenant that had no customer yet: the session binds them.
+        tenant.stripeCustomerId = refs.customerId;
+        tenant.updatedAt = this.clock.now();
+        return manager.save(tenant);
+      }
+      if (tenant)
+        return {
+          outcome: 'unknown_customer',
+          detail: `tenant ${tenant.id} pays with customer ${tenant.stripeCustomerId}, not ${refs.customerId}`,
+          tenantId: tenant.id,
+        };
+    }
+    return { outcome: 'unknown_customer', detail: `Stripe customer ${refs.customerId} is not bound to any tenant` };
+  }
+
+  /** The plan, interval and add-ons a subscription's prices stand for; every price must be known. */
+  private async pricesOf(
+    manager: EntityManager,
+    remote: Stripe.Subscription,
+  ): Promise<{ planId: string; interval: SubscriptionEntity['billingInterval']; addons: string[] } | Result> {
+    const priceIds = remote.items.data.map((item) => item.price.id);
+    const known = await this.prices.find(manager, priceIds);
+    const unknown = priceIds.filter((id) => !known.some((price) => price.priceId === id));
+    if (unknown.length > 0) return { outcome: 'unknown_price', detail: `subscription ${remote.id} has unmapped Stripe price(s) ${unknown.join(', ')}` };
+    const plans = known.filter((price) => price.planId);
+    if (plans.length !== 1) return { outcome: 'unknown_price', detail: `subscription ${remote.id} must have exactly one plan price, has ${plans.length}` };
+    return {
+      planId: plans[0].planId!,
+      interval: plans[0].billingInterval,
+      addons: known.flatMap((price) => (price.addonId ? [price.addonId] : [])).sort(),
+    };
+  }
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === 'string' ? value : value.id;
+}
+
+/** Where an event names its subscription and customer; invoices name theirs under parent.subscription_details. */
+function refsOf(event: StripeEventEnvelope): EventRefs {
+  const object = event.data.object as Record<string, unknown>;
+  const ref = (value: unknown) => idOf(value as string | { id: string } | null | undefined);
+  if (event.type.startsWith('checkout.session.')) {
+    const metadata = object.metadata as Record<string, string> | null | undefined;
+    return {
+      subscriptionId: ref(object.subscription),
+      customerId: ref(object.customer),
+      tenantId: (object.client_reference_id as string | null | undefined) ?? metadata?.tenant_id ?? null,
+    };
+  }
+  if (event.type.startsWith('customer.subscription.')) return { subscriptionId: ref(object.id), customerId: ref(object.customer), tenantId: null };
+  if (event.type.startsWith('invoice.')) {
+    const parent = object.parent as { subscription_details?: { subscription?: unknown } | null } | null | undefined;
+    return { subscriptionId: ref(parent?.subscription_details?.subscription), customerId: ref(object.customer), tenantId: null };
+  }
+  return { subscriptionId: null, customerId: null, tenantId: null };
+}
