@@ -1,63 +1,74 @@
-import { DataSource } from 'typeorm';
-import { NotificationOutbox, type NotificationRequest } from '../apps/control-plane/src/notifications/notification-outbox.service.js';
+import { BillingSweeper } from '../apps/control-plane/src/billing/billing-sweeper.cron.js';
+import { DAY_MS, mapPrices, PRICES } from './support/billing-fixtures.js';
+import { FakeStripe, type SignedEvent } from './support/fake-stripe.js';
 import { dropRedisPrefix, fastNotifications, redisPrefix, TEST_REDIS_URL } from './support/notification-env.js';
 import { SmtpSink } from './support/smtp-sink.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
- * The subscription story's emails. The billing webhook (issue 5) is not in this tree yet, so the
- * rows are recorded through the outbox exactly as its handlers will: in a transaction, with the
- * subscription as subject and the billing cycle as cycle. Replace `record` with webhook calls once
- * the webhook exists.
+ * The subscription story's emails, caused the way production causes them: signed Stripe webhooks
+ * (against a fake Stripe the test owns) and the billing sweeper.
  */
 describe('subscription lifecycle emails (end to end)', () => {
   const prefix = redisPrefix('notif-sub');
   let smtp: SmtpSink;
+  let stripe: FakeStripe;
   let cp: TestApp;
-  let subscriptionId: string;
+  let customer: string;
+  const delivered: SignedEvent[] = [];
 
   beforeAll(async () => {
     smtp = await SmtpSink.start();
+    stripe = await FakeStripe.start();
     cp = await startTestApp('notif-subscription', {
-      env: fastNotifications(smtp.url, { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }),
+      env: fastNotifications(smtp.url, { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ...stripe.env(), BILLING_SWEEP_INTERVAL_MS: '86400000' }),
     });
     const support = await cp.token('support');
     await cp.http('POST', '/api/v1/tenants', {
       token: support,
       body: { id: 'hooli', name: 'Hooli', contact_email: 'billing@hooli.example', deployment_mode: 'saas' },
     });
-    const subscription = await cp.http('PUT', '/api/v1/tenants/hooli/subscription', {
-      token: support,
-      body: { plan_id: 'operations', billing_interval: 'monthly' },
+    await mapPrices(cp, support);
+    // The portal endpoint creates the tenant's Stripe customer; Stripe then reports its subscription.
+    expect((await cp.http('POST', '/api/v1/billing/portal-sessions', { token: support, body: { tenant_id: 'hooli' } })).status).toBe(201);
+    customer = [...stripe.customers.keys()][0];
+    const now = cp.clock.now();
+    stripe.setSubscription({
+      id: 'sub_hooli',
+      customer,
+      status: 'active',
+      prices: [PRICES.operations.monthly],
+      periodStart: now,
+      periodEnd: new Date(now.getTime() + 30 * DAY_MS),
     });
-    expect(subscription.status).toBe(200);
-    subscriptionId = subscription.body.id;
+    expect(await deliver(stripe.event('customer.subscription.created', { id: 'sub_hooli', object: 'subscription', customer }, now))).toBe('processed');
   });
 
   afterAll(async () => {
     await cp.destroy();
+    await stripe.close();
     await smtp.close();
     await dropRedisPrefix(prefix);
   });
 
-  async function record(request: Omit<NotificationRequest, 'tenantId' | 'audience' | 'subject'>): Promise<string | null> {
-    const outbox = cp.app.get(NotificationOutbox);
-    return cp.app
-      .get(DataSource)
-      .transaction((manager) => outbox.record(manager, { tenantId: 'hooli', audience: 'tenant', subject: subscriptionId, ...request }));
+  async function deliver(event: SignedEvent): Promise<string> {
+    const response = await stripe.deliver(cp, event);
+    expect(response.status).toBe(200);
+    if (!delivered.includes(event)) delivered.push(event);
+    return response.body.outcome;
   }
 
+  const invoice = (type: string) => stripe.event(type, stripe.invoice('sub_hooli', customer), cp.clock.now());
+  const sweep = () => cp.app.get(BillingSweeper).sweep();
+
   it('payment failed (replayed five times), grace ending, suspended, reactivated: one email each, with dates and days left', async () => {
-    const failedAt = cp.clock.now().toISOString();
-    const graceEndsAt = new Date(cp.clock.now().getTime() + 7 * 86_400_000).toISOString();
-    const failure = {
-      stage: 'payment_failed' as const,
-      cycle: '2026-11-24',
-      facts: { plan_name: 'Operations', billing_interval: 'monthly', failed_at: failedAt, grace_ends_at: graceEndsAt },
-    };
-    const ids = [];
-    for (let replay = 0; replay < 5; replay += 1) ids.push(await record(failure));
-    expect(ids.filter(Boolean)).toHaveLength(1);
+    stripe.setStatus('sub_hooli', 'past_due');
+    const failure = invoice('invoice.payment_failed');
+    const outcomes = [];
+    for (let replay = 0; replay < 5; replay += 1) outcomes.push(await deliver(failure));
+    expect(outcomes).toEqual(['processed', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    // Stripe's next retry in the same cycle fails too: still one email.
+    expect(await deliver(invoice('invoice.payment_failed'))).toBe('unchanged');
 
     const [failed] = await smtp.waitFor(1);
     expect(failed.envelope.to).toEqual(['billing@hooli.example']);
@@ -72,14 +83,13 @@ describe('subscription lifecycle emails (end to end)', () => {
     expect(failed.html).toContain('<a href="https://portal.atlastechlab.test/billing"');
 
     cp.clock.advanceDays(5);
-    await record({ stage: 'grace_ending', cycle: '2026-11-24', facts: { plan_name: 'Operations', grace_ends_at: graceEndsAt } });
+    expect(await sweep()).toMatchObject({ suspended: 0, noticed: 1 });
     const [ending] = (await smtp.waitFor(2)).slice(1);
     expect(ending.subject).toBe('Hooli: your AtlasAI account will be suspended in 2 days');
     expect(ending.text).toContain('The grace period ends on 1 December 2026 (2 days left)');
 
     cp.clock.advanceDays(2);
-    const suspendedAt = cp.clock.now().toISOString();
-    await record({ stage: 'suspended', cycle: '2026-11-24', facts: { plan_name: 'Operations', grace_ends_at: graceEndsAt, suspended_at: suspendedAt } });
+    expect(await sweep()).toMatchObject({ suspended: 1 });
     const [suspended] = (await smtp.waitFor(3)).slice(2);
     expect(suspended.subject).toBe('Hooli: your AtlasAI account is suspended');
     expect(suspended.text).toContain('all API access is blocked');
@@ -87,18 +97,16 @@ describe('subscription lifecycle emails (end to end)', () => {
     expect(suspended.text).toContain('Pay and reactivate: https://portal.atlastechlab.test/billing');
 
     cp.clock.advanceDays(1);
-    await record({
-      stage: 'reactivated',
-      cycle: '2026-11-24',
-      facts: { plan_name: 'Operations', reactivated_at: cp.clock.now().toISOString(), portal_url: 'https://billing.stripe.test/session/abc' },
-    });
+    stripe.setStatus('sub_hooli', 'active');
+    expect(await deliver(invoice('invoice.paid'))).toBe('processed');
     const [reactivated] = (await smtp.waitFor(4)).slice(3);
     expect(reactivated.subject).toBe('Hooli: your AtlasAI subscription is active again');
     expect(reactivated.text).toContain('Reactivated on: 2 December 2026');
-    expect(reactivated.text).toContain('Review your billing: https://billing.stripe.test/session/abc');
+    expect(reactivated.text).toContain('Review your billing: https://portal.atlastechlab.test/billing');
 
-    // Replaying any of them now changes nothing.
-    for (const stage of ['payment_failed', 'grace_ending', 'suspended'] as const) expect(await record({ ...failure, stage })).toBeNull();
+    // Replaying every webhook and sweeping again now changes nothing.
+    for (const event of delivered) expect(await deliver(event)).toBe('duplicate');
+    expect(await sweep()).toMatchObject({ suspended: 0, noticed: 0 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(smtp.messages.map((mail) => mail.subject)).toHaveLength(4);
   });
