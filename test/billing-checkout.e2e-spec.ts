@@ -135,4 +135,18 @@ describe('Checkout, Customer Portal and login links (end to end)', () => {
     const twice = await checkout({ tenant_id: 'umbrella', plan_id: 'core', billing_interval: 'annual' });
     expect([twice.status, twice.body.error.code]).toEqual([409, 'ALREADY_SUBSCRIBED']);
   });
+
+  it('cancels on customer.subscription.deleted: blocked, one canceled email, and checkout is open again', async () => {
+    stripe.setStatus('sub_umbrella', 'canceled');
+    const customer = stripe.requestsTo('/v1/checkout/sessions')[0].params.customer;
+    const deleted = stripe.event('customer.subscription.deleted', { id: 'sub_umbrella', object: 'subscription', customer, status: 'canceled' }, cp.clock.now());
+    expect((await stripe.deliver(cp, deleted)).body.outcome).toBe('processed');
+    const late = stripe.event('invoice.paid', stripe.invoice('sub_umbrella', customer), cp.clock.now());
+    expect((await stripe.deliver(cp, late)).body.outcome).toBe('unchanged');
+    const entitlements = await cp.http('GET', '/api/v1/tenants/umbrella/entitlements', { token: support });
+    expect(entitlements.body).toMatchObject({ access: 'blocked', subscription_status: 'canceled' });
+    const emails = await cp.http('GET', '/api/v1/notifications?tenant_id=umbrella&stage=canceled', { token: support });
+    expect(emails.body.items).toHaveLength(1);
+    expect((await checkout({ tenant_id: 'umbrella', plan_id: 'core', billing_interval: 'annual' })).status).toBe(201);
+  });
 });
