@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { computeLicensePhase, keyIdOf, verifyLicenseToken } from '../../../libs/license-core/src/index.js';
+import { machineFingerprint } from '../../../libs/tenant-sdk/src/machine-fingerprint.js';
 import { ApiTokenService } from '../../control-plane/src/auth/api-token.service.js';
 import { STAFF_ROLES, type StaffRole } from '../../control-plane/src/auth/api-token.entity.js';
 import { AppError } from '../../control-plane/src/common/app-error.js';
@@ -80,6 +81,11 @@ keys
     if (options.publicOut) writeFileSync(options.publicOut, publicKey.export({ type: 'spki', format: 'pem' }));
     print({ private_key_file: options.out, public_key_file: options.publicOut ?? null, kid: await keyIdOf(publicKey) });
   });
+
+program
+  .command('fingerprint')
+  .description("this machine's locking code for a license bound to it: SHA-256 of hostname, disk id and MAC (or of ATLASAI_MACHINE_ID)")
+  .action(() => print(machineFingerprint(process.env)));
 
 const licenses = program.command('licenses').description('issue, list, revoke, inspect and verify licenses');
 licenses

@@ -126,7 +126,7 @@ describe('PhoneHomeClient against a local HTTP server', () => {
   });
 
   it.each<[string, () => Handler, string]>([
-    ['a reply that is not JSON', () => (_body, response) => response.end('<html>proxy error</html>'), 'BAD_RESPONSE'],
+    ['a reply that is not JSON', () => (_body, response) => void response.end('<html>proxy error</html>'), 'BAD_RESPONSE'],
     ['JSON without a license', () => json(200, { ok: true }), 'BAD_RESPONSE'],
     ['a 5xx', () => json(503, { statusCode: 503, code: 'NOT_READY', message: 'down' }), 'SERVER_ERROR'],
     ['a slow reply (timeout)', () => (_body, response) => void slowReplies.push(setTimeout(() => void json(200, {})(_body, response), 1500)), 'TIMEOUT'],

@@ -15,7 +15,7 @@ describe('TenantLicense.replace and the persisted license file', () => {
   let keys: TrustedKeys;
   let original: string;
   let directory: string;
-  let options: (overrides?: Partial<TenantLicenseOptions>) => TenantLicenseOptions & { logger: ReturnType<typeof memoryLogger> };
+  let options: (overrides?: Partial<TenantLicenseOptions>) => TenantLicenseOptions;
 
   beforeAll(async () => {
     signer = await createTestSigner();

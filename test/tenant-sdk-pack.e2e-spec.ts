@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestSigner, licenseClaims } from './support/tenant-sdk-fixtures.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SDK = join(ROOT, 'libs/tenant-sdk');
+const run = promisify(execFile);
+
+/**
+ * `npm pack` of the SDK as a publisher runs it, then the tarball installed in an empty directory
+ * with nothing but its declared dependencies: it must import, type-check and verify a token there.
+ */
+describe('tenant SDK package (npm pack)', () => {
+  let work: string;
+  let files: string[];
+  let consumer: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'sdk-pack-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: SDK, timeout: 120_000 });
+    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    files = packed!.files.map((file) => file.path).sort();
+    consumer = join(work, 'consumer');
+    const installed = join(consumer, 'node_modules/@atlasai/tenant-sdk');
+    mkdirSync(installed, { recursive: true });
+    await run('tar', ['-xzf', join(work, packed!.filename), '-C', installed, '--strip-components=1']);
+    // Only the declared runtime dependencies (and, for the type check, Node's types) are made available.
+    for (const dependency of ['jose', 'zod', '@types/node']) {
+      mkdirSync(join(consumer, 'node_modules', dependency, '..'), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', dependency), join(consumer, 'node_modules', dependency));
+    }
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  }, 180_000);
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('contains the compiled SDK and license core with typings, the README and package.json, and nothing else', () => {
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/tenant-sdk/src/index.js', 'dist/tenant-sdk/src/index.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/tenant-sdk/src/nest-license-guard.js',
+        'dist/license-core/src/license-token.js',
+        'dist/license-core/src/license-token.d.ts',
+      ]),
+    );
+    expect(files.filter((path) => !/^dist\/(tenant-sdk|license-core)\/src\/[a-z-]+\.(js|d\.ts)$/.test(path))).toEqual(['README.md', 'package.json']);
+    expect(files.some((path) => path.includes('spec'))).toBe(false);
+    // Nothing of the control plane is shipped.
+    expect(files.some((path) => path.includes('control-plane'))).toBe(false);
+    expect(() => readFileSync(join(SDK, 'dist/tenant-sdk/src/index.js'))).toThrow();
+  });
+
+  it('declares only jose and zod at runtime, Nest as an optional peer, and typed ESM exports', () => {
+    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules/@atlasai/tenant-sdk/package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['jose', 'zod']);
+    expect(manifest.devDependencies).toBeUndefined();
+    expect(manifest.peerDependenciesMeta).toEqual({ '@nestjs/common': { optional: true } });
+    expect(manifest).toMatchObject({ name: '@atlasai/tenant-sdk', type: 'module', exports: { '.': { types: expect.stringMatching(/\.d\.ts$/) } } });
+    const readme = readFileSync(join(consumer, 'node_modules/@atlasai/tenant-sdk/README.md'), 'utf8');
+    const wiring = /## Wiring a NestJS tenant plane\n\n```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(wiring.trim().split('\n').length).toBeLessThan(30);
+  });
+
+  it('imports in an empty project and verifies a token with only the public key', async () => {
+    const signer = await createTestSigner();
+    const token = await signer.sign(licenseClaims(new Date(), { plan_name: 'Operations' }));
+    writeFileSync(
+      join(consumer, 'check.mjs'),
+      `import { createTenantLicensing } from '@atlasai/tenant-sdk';
+const { license } = await createTenantLicensing({ tpVersion: '9.9.9' });
+console.log(JSON.stringify(license.describe()));`,
+    );
+    const { stdout } = await run(process.execPath, ['check.mjs'], {
+      cwd: consumer,
+      env: { PATH: process.env.PATH ?? '', ATLASAI_LICENSE_KEY: token, CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem, LICENSE_ISSUER: 'https://cp.test.local' },
+    });
+    const [logLine, described] = stdout.trim().split('\n');
+    expect(logLine).toBe('[license] Loaded from env: status=active, days_remaining=365');
+    expect(JSON.parse(described!)).toMatchObject({ tp_version: '9.9.9', license: { status: 'active', valid: true, plan_name: 'Operations' } });
+  });
+
+  it('type-checks a consumer against the shipped declarations', async () => {
+    writeFileSync(
+      join(consumer, 'consumer.ts'),
+      `import { decideAccess, TenantLicense, type LicenseDescription } from '@atlasai/tenant-sdk';
+const decision = decideAccess('POST', '/api/incidents', 'grace');
+const code: string = decision.allow ? 'allow' : decision.code;
+export const describe = (license: TenantLicense): LicenseDescription['license']['status'] => license.describe().license.status;
+export { code };
+`,
+    );
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, types: ['node'] },
+        files: ['consumer.ts'],
+      }),
+    );
+    await expect(run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: consumer, timeout: 120_000 })).resolves.toBeDefined();
+  }, 120_000);
+});
