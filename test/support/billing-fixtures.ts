@@ -33,7 +33,7 @@ export async function mapPrices(cp: TestApp, token: string): Promise<void> {
   if (addon.status !== 200) throw new Error(`mapping add-on prices: ${addon.status} ${addon.text}`);
 }
 
-export async function createTenant(cp: TestApp, token: string, id: string, mode: 'saas' | 'byoc' = 'byoc'): Promise<void> {
+export async function createTenant(cp: TestApp, token: string, id: string, mode: 'saas' | 'dedicated' | 'byoc' = 'byoc'): Promise<void> {
   const response = await cp.http('POST', '/api/v1/tenants', {
     token,
     body: { id, name: id.toUpperCase(), contact_email: `billing@${id}.example`, deployment_mode: mode },
