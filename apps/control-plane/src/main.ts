@@ -1,12 +1,13 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { runClusterPrimary } from './cluster-primary.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { SigningKeyConfigError } from './keys/signing-key.loader.js';
 import { installGracefulShutdown } from './observability/graceful-shutdown.js';
 
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+async function serve(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   const logger = app.get(Logger);
   installGracefulShutdown(app, config.SHUTDOWN_TIMEOUT_MS, logger);
@@ -15,6 +16,12 @@ async function main(): Promise<void> {
     `License Authority control plane listening on http://${config.HOST}:${config.PORT} (database: ${config.DATABASE_URL ? 'postgres' : 'embedded PGlite'})`,
     'Main',
   );
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  if (config.CLUSTER_WORKERS > 1 && cluster.isPrimary) runClusterPrimary(config.CLUSTER_WORKERS);
+  else await serve(config);
 }
 
 main().catch((error: unknown) => {

@@ -87,6 +87,7 @@ export const configSchema = z
     LOGIN_LINK_TTL_MINUTES: positiveInt.max(1_440).default(30),
     BILLING_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(60),
     SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000),
+    CLUSTER_WORKERS: positiveInt.max(256).default(1),
   })
   .superRefine((config, ctx) => {
     if (config.CP_LICENSE_PRIVATE_KEY && config.CP_LICENSE_PRIVATE_KEY_FILE) {
@@ -94,6 +95,16 @@ export const configSchema = z
         code: 'custom',
         path: ['CP_LICENSE_PRIVATE_KEY_FILE'],
         message: 'set either CP_LICENSE_PRIVATE_KEY or CP_LICENSE_PRIVATE_KEY_FILE, not both',
+      });
+    }
+    if (config.CLUSTER_WORKERS > 1 && !config.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['CLUSTER_WORKERS'], message: 'needs DATABASE_URL: the embedded database belongs to one process' });
+    }
+    if (config.CLUSTER_WORKERS > 1 && !config.CP_LICENSE_PRIVATE_KEY && !config.CP_LICENSE_PRIVATE_KEY_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLUSTER_WORKERS'],
+        message: 'needs CP_LICENSE_PRIVATE_KEY or CP_LICENSE_PRIVATE_KEY_FILE, so every worker signs with the same key',
       });
     }
     if (config.NODE_ENV === 'production' && !config.DATABASE_URL) {

@@ -105,11 +105,21 @@ export class LicenseIssuerService {
     return issued;
   }
 
-  /** Signs the terms and stores the license row (never the token); shared by issuance and renewal. */
+  /** Signs the terms and stores the license row (never the token). */
   async sign(manager: EntityManager, terms: LicenseTerms, issuedBy: string): Promise<IssuedLicense> {
+    const issued = await this.prepare(terms, issuedBy);
+    await manager.insert(LicenseEntity, issued.license);
+    this.logger.log(
+      `license issued: id=${issued.license.id} tenant=${issued.license.tenantId} mode=${issued.license.deploymentMode} token=${issued.license.tokenHint}`,
+    );
+    return issued;
+  }
+
+  /** Signs the terms and builds the row to store; the phone-home hot path stores it with its own statement. */
+  async prepare(terms: LicenseTerms, issuedBy: string): Promise<IssuedLicense> {
     const claims = buildLicenseClaims(terms, { issuer: this.config.LICENSE_ISSUER, audience: this.config.LICENSE_AUDIENCE });
     const token = await this.keys.sign(claims);
-    const license = manager.create(LicenseEntity, {
+    const license = this.dataSource.manager.create(LicenseEntity, {
       id: claims.jti,
       tenantId: claims.tenant_id,
       planId: claims.plan_id,
@@ -126,8 +136,6 @@ export class LicenseIssuerService {
       revokedAt: null,
       revokedReason: null,
     });
-    await manager.insert(LicenseEntity, license);
-    this.logger.log(`license issued: id=${license.id} tenant=${license.tenantId} mode=${license.deploymentMode} token=${license.tokenHint}`);
     return { token, license };
   }
 

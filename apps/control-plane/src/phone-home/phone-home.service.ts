@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { tokenHint, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
+import { tokenHint, type LicenseClaims, type PlanLimits } from '../../../../libs/license-core/src/index.js';
 import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -10,7 +10,6 @@ import { LicenseIssuerService } from '../licenses/license-issuer.service.js';
 import { LicenseEntity, type LicenseRecordStatus } from '../licenses/license.entity.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
 import { Metrics } from '../observability/metrics.js';
-import { PlansService } from '../plans/plans.service.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import { CloneAlertEntity } from './clone-alert.entity.js';
 import { PhoneHomeRateLimiter, type RateLimitedKey } from './phone-home-rate-limiter.js';
@@ -31,8 +30,8 @@ export interface PhoneHomeReply {
   renewed_from: string | null;
 }
 
-/** The presented license and everything the decision needs, read once its row is locked. */
-interface LockedFacts {
+/** The presented license and everything the decision needs, read in one round trip. */
+interface RenewalFactsRow {
   id: string;
   tenant_id: string;
   status: LicenseRecordStatus;
@@ -44,8 +43,13 @@ interface LockedFacts {
   successor_renewed: boolean;
   newest_id: string | null;
   subscription_status: SubscriptionStatus | null;
-  subscription_plan_id: string | null;
+  plan_id: string | null;
+  plan_name: string | null;
+  plan_limits: PlanLimits | null;
+  plan_modules: string[] | null;
+  plan_addons: string[] | null;
   subscription_addons: string[] | null;
+  other_fingerprint_seen: boolean;
 }
 
 const FACTS_SQL = `
@@ -55,11 +59,40 @@ const FACTS_SQL = `
          (SELECT n.id FROM licenses n
            WHERE n.tenant_id = l.tenant_id AND n.deployment_mode = 'byoc' AND n.status <> 'revoked'
            ORDER BY n.issued_at DESC, n.created_at DESC LIMIT 1) AS newest_id,
-         sub.status AS subscription_status, sub.plan_id AS subscription_plan_id, sub.addons AS subscription_addons
+         sub.status AS subscription_status, sub.addons AS subscription_addons,
+         p.id AS plan_id, p.name AS plan_name, p.limits AS plan_limits, p.modules AS plan_modules, p.available_addons AS plan_addons,
+         -- A machine-bound license is protected by its binding; the fingerprint history guards unbound ones.
+         ($2::text IS NOT NULL AND l.claims->>'fingerprint' IS NULL AND EXISTS (
+           SELECT 1 FROM phone_homes ph
+           WHERE ph.lineage_id = l.lineage_id AND ph.fingerprint IS NOT NULL AND ph.fingerprint <> $2
+             AND ph.called_at > $3 AND ph.result = ANY($4))) AS other_fingerprint_seen
   FROM licenses l
   LEFT JOIN licenses s ON s.renewed_from = l.id
   LEFT JOIN subscriptions sub ON sub.tenant_id = l.tenant_id
+  LEFT JOIN plans p ON p.id = sub.plan_id
   WHERE l.id = $1`;
+
+/**
+ * The renewal as one statement (its own transaction): supersede the presented license only if it is
+ * still active, insert the renewal only if that happened, record the call. A concurrent renewal or
+ * revocation makes the UPDATE match nothing, so nothing is written and the caller decides again.
+ * Column lists mirror LicenseEntity and PhoneHomeEntity; hand-written because this is the hot path.
+ */
+const RENEW_SQL = `
+  WITH superseded AS (
+    UPDATE licenses SET status = 'superseded' WHERE id = $1 AND status = 'active' RETURNING id
+  ), renewal AS (
+    INSERT INTO licenses (id, tenant_id, plan_id, deployment_mode, claims, kid, token_hint, status, renewed_from, lineage_id, issued_by, issued_at, expires_at)
+    SELECT $2, $3, $4, 'byoc', $5, $6, $7, 'active', superseded.id, $8, 'phone-home', $9, $10 FROM superseded
+    RETURNING id
+  )
+  INSERT INTO phone_homes (tenant_id, license_id, lineage_id, called_at, tp_version, source_address, fingerprint, result, renewed_license_id,
+                           active_uses, usage_period_start, usage_period_end)
+  SELECT $3, $1, $8, $9, $11, $12, $13, 'renewed', renewal.id, $14, $15, $16 FROM renewal
+  RETURNING id`;
+
+/** Attempts at deciding and writing; a lost race is settled by the second, which sees the winner's renewal. */
+const MAX_ATTEMPTS = 3;
 
 /** 401 when the token is no credential at all, 403 when it is known but may not renew. */
 const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
@@ -73,13 +106,12 @@ const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
   SUBSCRIPTION_INACTIVE: 403,
 };
 
-type Outcome = { reply: PhoneHomeReply; result: 'renewed' | 'resent' } | { refusal: Extract<RenewalDecision, { kind: 'refuse' }> };
-
 /**
- * BYOC renewal. The presented license row is locked for the whole decision, so simultaneous calls
- * with one token queue up: the first renews, the rest find the renewal and get it re-signed, byte
- * for byte the same token. The renewal, the superseded mark and the call record commit together;
- * a refusal commits its call record (and any clone alert and email) and then answers 4xx.
+ * BYOC renewal in two round trips: read the facts, decide (pure), then write the renewal, the
+ * superseded mark and the call record in one statement that only applies if the presented license
+ * is still active. Simultaneous calls with one token race on that condition: one renews, the rest
+ * decide again, find the renewal and get it re-signed, byte for byte the same token. A refusal
+ * commits its call record (and any clone alert and email) and then answers 4xx.
  */
 @Injectable()
 export class PhoneHomeService {
@@ -91,7 +123,6 @@ export class PhoneHomeService {
     private readonly dataSource: DataSource,
     private readonly verifier: LicenseVerifier,
     private readonly issuer: LicenseIssuerService,
-    private readonly plans: PlansService,
     private readonly outbox: NotificationOutbox,
     private readonly rateLimiter: PhoneHomeRateLimiter,
     private readonly metrics: Metrics,
@@ -101,14 +132,23 @@ export class PhoneHomeService {
     await this.limit('address', call.sourceAddress ?? 'unknown');
     const claims = await this.verified(call.token);
     await this.limit('license', claims.jti);
-    const outcome = await this.dataSource.transaction((manager) => this.decideAndRecord(manager, call, claims));
-    if ('refusal' in outcome) {
-      const { code, message, subscriptionStatus } = outcome.refusal;
-      this.logger.warn(`phone-home refused: ${code} tenant=${claims.tenant_id} license=${claims.jti} token=${tokenHint(call.token)}`);
-      throw this.refused(code, message, subscriptionStatus ? { subscription_status: subscriptionStatus } : undefined);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const now = this.clock.now();
+      const facts = await this.readFacts(claims.jti, call.fingerprint, now);
+      if (!facts) throw this.refused('LICENSE_UNKNOWN', 'The control plane has no record of this license. Contact AtlasAI support.');
+      const decision = this.decide(facts, call, now);
+      if (decision.kind === 'refuse') {
+        await this.dataSource.transaction((manager) => this.recordRefusal(manager, call, facts, decision, now));
+        this.logger.warn(`phone-home refused: ${decision.code} tenant=${facts.tenant_id} license=${facts.id} token=${tokenHint(call.token)}`);
+        throw this.refused(decision.code, decision.message, decision.subscriptionStatus ? { subscription_status: decision.subscriptionStatus } : undefined);
+      }
+      const reply = decision.kind === 'renew' ? await this.renew(facts, call, now) : await this.resend(decision.licenseId, facts, call, now);
+      if (reply) {
+        this.metrics.phoneHome(decision.kind === 'renew' ? 'renewed' : 'resent');
+        return reply;
+      }
     }
-    this.metrics.phoneHome(outcome.result);
-    return outcome.reply;
+    throw new AppError(409, 'RENEWAL_CONFLICT', 'Another renewal of this license is in progress; retry in a moment. The current license keeps working.');
   }
 
   private async limit(kind: RateLimitedKey, key: string): Promise<void> {
@@ -133,16 +173,14 @@ export class PhoneHomeService {
     return verification.claims;
   }
 
-  private async decideAndRecord(manager: EntityManager, call: PhoneHomeCall, claims: LicenseClaims): Promise<Outcome> {
-    // Lock first, read second: a read that waited on the lock would still see the joined rows (the
-    // renewal a concurrent call just committed) as they were before the wait.
-    await manager.query(`SELECT 1 FROM licenses WHERE id = $1 FOR UPDATE`, [claims.jti]);
-    const [facts] = (await manager.query(FACTS_SQL, [claims.jti])) as LockedFacts[];
-    if (!facts) {
-      return { refusal: { kind: 'refuse', code: 'LICENSE_UNKNOWN', message: 'The control plane has no record of this license. Contact AtlasAI support.' } };
-    }
-    const now = this.clock.now();
-    const decision = decideRenewal({
+  private async readFacts(licenseId: string, fingerprint: string | undefined, now: Date): Promise<RenewalFactsRow | undefined> {
+    const since = new Date(now.getTime() - this.config.PHONE_HOME_FINGERPRINT_WINDOW_HOURS * 3_600_000);
+    const [facts] = (await this.dataSource.query(FACTS_SQL, [licenseId, fingerprint ?? null, since, SUCCESSFUL_RESULTS])) as RenewalFactsRow[];
+    return facts;
+  }
+
+  private decide(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): RenewalDecision {
+    return decideRenewal({
       license: { id: facts.id, status: facts.status, claims: facts.claims },
       successor: facts.successor_id
         ? { id: facts.successor_id, status: facts.successor_status!, issuedAt: new Date(facts.successor_issued_at!), renewed: facts.successor_renewed }
@@ -150,42 +188,25 @@ export class PhoneHomeService {
       newestLicenseId: facts.newest_id,
       subscriptionStatus: facts.subscription_status,
       presentedFingerprint: call.fingerprint,
-      // A machine-bound license is protected by its binding; the fingerprint history guards unbound ones.
-      otherFingerprintSeen:
-        call.fingerprint && !facts.claims.fingerprint ? await this.otherFingerprintSeen(manager, facts.lineage_id, call.fingerprint, now) : false,
+      otherFingerprintSeen: facts.other_fingerprint_seen,
       now,
       retryWindowMs: this.config.PHONE_HOME_RETRY_WINDOW_SECONDS * 1000,
     });
-    const record = (result: string, renewedLicenseId: string | null = null) => this.recordCall(manager, call, facts, now, result, renewedLicenseId);
-    switch (decision.kind) {
-      case 'renew': {
-        const reply = await this.renew(manager, facts, now);
-        await record('renewed', reply.license_id);
-        return { reply, result: 'renewed' };
-      }
-      case 'resend': {
-        const reply = await this.resend(manager, decision.licenseId);
-        await record('resent', reply.license_id);
-        return { reply, result: 'resent' };
-      }
-      case 'refuse':
-        await record(decision.code);
-        await this.recordRefusal(manager, call, facts, decision, now);
-        return { refusal: decision };
-    }
   }
 
-  /** The new license carries the tenant's current plan and add-ons; the machine binding and phase lengths carry over. */
-  private async renew(manager: EntityManager, facts: LockedFacts, now: Date): Promise<PhoneHomeReply> {
-    const plan = await this.plans.get(facts.subscription_plan_id!, manager);
+  /**
+   * Signs a new license with the tenant's current plan and add-ons (the machine binding and phase
+   * lengths carry over) and writes it; undefined when a concurrent call got there first.
+   */
+  private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): Promise<PhoneHomeReply | undefined> {
+    const plan = { id: facts.plan_id!, name: facts.plan_name!, limits: facts.plan_limits!, modules: facts.plan_modules! };
     const previous = facts.claims;
-    const { token, license } = await this.issuer.sign(
-      manager,
+    const { token, license } = await this.issuer.prepare(
       {
         licenseId: randomUUID(),
         tenantId: facts.tenant_id,
         plan,
-        addons: (facts.subscription_addons ?? []).filter((addon) => plan.availableAddons.includes(addon)),
+        addons: (facts.subscription_addons ?? []).filter((addon) => facts.plan_addons!.includes(addon)),
         deploymentMode: 'byoc',
         issuedAt: now,
         validityDays: this.config.PHONE_HOME_RENEWAL_VALIDITY_DAYS,
@@ -198,52 +219,71 @@ export class PhoneHomeService {
       },
       'phone-home',
     );
-    await manager.update(LicenseEntity, { id: facts.id }, { status: 'superseded' });
+    const written = (await this.dataSource.query(RENEW_SQL, [
+      facts.id,
+      license.id,
+      license.tenantId,
+      license.planId,
+      license.claims,
+      license.kid,
+      license.tokenHint,
+      license.lineageId,
+      license.issuedAt,
+      license.expiresAt,
+      ...this.callColumns(call),
+    ])) as unknown[];
+    if (written.length === 0) return undefined;
+    this.logger.log(`license renewed: id=${license.id} from=${facts.id} tenant=${license.tenantId} token=${license.tokenHint}`);
     return replyFor(token, license);
   }
 
-  /** A retry within the window: the renewal already exists, so it is re-signed, not minted again. */
-  private async resend(manager: EntityManager, licenseId: string): Promise<PhoneHomeReply> {
-    const license = await manager.findOneByOrFail(LicenseEntity, { id: licenseId });
-    return replyFor(await this.issuer.resign(license.claims), license);
+  /** A retry within the window: the renewal already exists, so it is re-signed (the same token), not minted again. */
+  private async resend(licenseId: string, facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): Promise<PhoneHomeReply> {
+    const license = await this.dataSource.manager.findOneByOrFail(LicenseEntity, { id: licenseId });
+    const token = await this.issuer.resign(license.claims);
+    await this.recordCall(this.dataSource.manager, call, facts, now, 'resent', license.id);
+    return replyFor(token, license);
   }
 
-  private async otherFingerprintSeen(manager: EntityManager, lineageId: string, fingerprint: string, now: Date): Promise<boolean> {
-    const since = new Date(now.getTime() - this.config.PHONE_HOME_FINGERPRINT_WINDOW_HOURS * 3_600_000);
-    const [row] = (await manager.query(
-      `SELECT EXISTS (
-         SELECT 1 FROM phone_homes
-         WHERE lineage_id = $1 AND fingerprint IS NOT NULL AND fingerprint <> $2 AND called_at > $3 AND result = ANY($4)) AS seen`,
-      [lineageId, fingerprint, since, SUCCESSFUL_RESULTS],
-    )) as [{ seen: boolean }];
-    return row.seen;
+  /** tp_version, source address, fingerprint and the usage report, in the order RENEW_SQL takes them. */
+  private callColumns(call: PhoneHomeCall): unknown[] {
+    return [
+      call.tp_version,
+      call.sourceAddress,
+      call.fingerprint ?? null,
+      call.usage?.active_uses ?? null,
+      call.usage ? new Date(call.usage.period_start) : null,
+      call.usage ? new Date(call.usage.period_end) : null,
+    ];
   }
 
-  private async recordCall(manager: EntityManager, call: PhoneHomeCall, facts: LockedFacts, now: Date, result: string, renewedLicenseId: string | null) {
+  private async recordCall(manager: EntityManager, call: PhoneHomeCall, facts: RenewalFactsRow, now: Date, result: string, renewedLicenseId: string | null) {
+    const [tpVersion, sourceAddress, fingerprint, activeUses, usagePeriodStart, usagePeriodEnd] = this.callColumns(call);
     await manager.insert(PhoneHomeEntity, {
       tenantId: facts.tenant_id,
       licenseId: facts.id,
       lineageId: facts.lineage_id,
       calledAt: now,
-      tpVersion: call.tp_version,
-      sourceAddress: call.sourceAddress,
-      fingerprint: call.fingerprint ?? null,
       result,
       renewedLicenseId,
-      activeUses: call.usage?.active_uses ?? null,
-      usagePeriodStart: call.usage ? new Date(call.usage.period_start) : null,
-      usagePeriodEnd: call.usage ? new Date(call.usage.period_end) : null,
-    });
+      tpVersion,
+      sourceAddress,
+      fingerprint,
+      activeUses,
+      usagePeriodStart,
+      usagePeriodEnd,
+    } as Partial<PhoneHomeEntity>);
   }
 
   /** Clone alerts reach support; the customer hears about a refusal at most once a day. */
   private async recordRefusal(
     manager: EntityManager,
     call: PhoneHomeCall,
-    facts: LockedFacts,
+    facts: RenewalFactsRow,
     refusal: Extract<RenewalDecision, { kind: 'refuse' }>,
     now: Date,
   ): Promise<void> {
+    await this.recordCall(manager, call, facts, now, refusal.code, null);
     const day = now.toISOString().slice(0, 10);
     const licenseFacts = { license_id: facts.id, plan_name: facts.claims.plan_name, deployment_mode: facts.claims.deployment_mode };
     if (refusal.cloneReason) {
