@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createTestDatabase } from './support/test-database.js';
+import { generateTestPrivateKeyPem } from './support/test-keys.js';
 
 const MAIN = resolve(import.meta.dirname, '../dist/apps/control-plane/src/main.js');
 
@@ -77,5 +79,37 @@ describe('booting the control plane', () => {
     const app = boot({ DATA_DIR: dataDir(), PORT: 'http', DATABASE_URL: 'mysql://x' });
     expect(await app.exited).toBe(1);
     expect(app.output()).toMatch(/PORT: .*\n.*DATABASE_URL: must be a postgres/);
+  }, 60_000);
+
+  it('runs one process per CLUSTER_WORKERS sharing the port, and all of them drain and exit on SIGTERM', async () => {
+    const database = await createTestDatabase('boot_cluster');
+    try {
+      const port = await freePort();
+      const app = boot({
+        DATA_DIR: dataDir(),
+        PORT: String(port),
+        DATABASE_URL: database.url,
+        CP_LICENSE_PRIVATE_KEY: generateTestPrivateKeyPem(),
+        CLUSTER_WORKERS: '2',
+      });
+      const listening = () => app.output().match(/control plane listening on/g)?.length ?? 0;
+      for (let attempt = 0; attempt < 240 && listening() < 2; attempt++) await new Promise((done) => setTimeout(done, 250));
+      expect(listening()).toBe(2);
+      expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
+      expect(app.output()).toContain('started 2 workers');
+      const started = Date.now();
+      app.child.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(app.output().match(/shutdown complete/g)).toHaveLength(2);
+    } finally {
+      await database.drop();
+    }
+  }, 90_000);
+
+  it('refuses CLUSTER_WORKERS above 1 on the embedded database', async () => {
+    const app = boot({ DATA_DIR: dataDir(), CLUSTER_WORKERS: '2' });
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toContain('CLUSTER_WORKERS: needs DATABASE_URL');
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DAY_MS, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
 import { NotificationOutbox } from './notification-outbox.service.js';
 import { daysUntil } from './notification-templates.js';
 
@@ -13,6 +14,7 @@ interface ExpiringLicense {
   deployment_mode: string;
   claims: LicenseClaims;
   expires_at: Date;
+  last_phone_home_at: Date | null;
 }
 
 /**
@@ -25,9 +27,10 @@ export function reminderStep(daysLeft: number, reminderDays: number[]): number |
 }
 
 /**
- * license_expiring: emailed to the tenant for licenses that will not renew themselves. On-prem
- * licenses never do. A license that support has already replaced (a newer active license of the
- * same tenant and mode that expires later) gets no reminder.
+ * license_expiring: emailed to the tenant for licenses that will not renew themselves: on-prem
+ * licenses never do, and a BYOC license does not while its tenant plane is silent (no successful
+ * phone-home within PHONE_HOME_SILENCE_HOURS). A license that support has already replaced (a newer
+ * active license of the same tenant and mode that expires later) gets no reminder.
  */
 @Injectable()
 export class LicenseExpiryReminders {
@@ -40,16 +43,21 @@ export class LicenseExpiryReminders {
   async record(manager: EntityManager): Promise<number> {
     const now = this.clock.now();
     const horizon = new Date(now.getTime() + Math.max(...this.config.LICENSE_EXPIRY_REMINDER_DAYS) * DAY_MS);
+    const silentSince = new Date(now.getTime() - this.config.PHONE_HOME_SILENCE_HOURS * 3_600_000);
     const licenses = (await manager.query(
-      `SELECT l.id, l.tenant_id, t.name AS tenant_name, l.deployment_mode, l.claims, l.expires_at
+      `SELECT l.id, l.tenant_id, t.name AS tenant_name, l.deployment_mode, l.claims, l.expires_at, last_call.called_at AS last_phone_home_at
        FROM licenses l JOIN tenants t ON t.id = l.tenant_id
-       WHERE l.status = 'active' AND l.expires_at > $1 AND l.expires_at <= $2 AND l.deployment_mode = 'on_prem'
+       LEFT JOIN LATERAL (
+         SELECT ph.called_at FROM phone_homes ph
+         WHERE ph.tenant_id = l.tenant_id AND ph.result = ANY($4) ORDER BY ph.called_at DESC LIMIT 1) last_call ON true
+       WHERE l.status = 'active' AND l.expires_at > $1 AND l.expires_at <= $2
+         AND (l.deployment_mode = 'on_prem' OR COALESCE(last_call.called_at, l.issued_at) < $3)
          AND NOT EXISTS (
            SELECT 1 FROM licenses newer
            WHERE newer.tenant_id = l.tenant_id AND newer.deployment_mode = l.deployment_mode AND newer.status = 'active'
              AND newer.issued_at > l.issued_at AND newer.expires_at > l.expires_at)
        ORDER BY l.expires_at`,
-      [now, horizon],
+      [now, horizon, silentSince, SUCCESSFUL_RESULTS],
     )) as ExpiringLicense[];
     let recorded = 0;
     for (const license of licenses) {
@@ -71,6 +79,7 @@ export class LicenseExpiryReminders {
           expires_at: expiresAt,
           days_left: daysLeft,
           grace_period_days: license.claims.grace_period_days,
+          ...(license.last_phone_home_at ? { last_phone_home_at: new Date(license.last_phone_home_at).toISOString() } : {}),
         },
       });
       if (id) recorded += 1;

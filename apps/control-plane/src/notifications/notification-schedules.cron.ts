@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LicenseExpiryReminders } from './license-expiry-reminders.service.js';
 import { NotificationRelay } from './notification-relay.service.js';
+import { PhoneHomeSilenceAlerts } from './phone-home-silence-alerts.service.js';
 
 /** Any fixed 64-bit number shared by every replica; it names the notification sweep's lock. */
 const SWEEP_LOCK_ID = 4_242_006;
@@ -26,6 +27,7 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
     private readonly dataSource: DataSource,
     private readonly relay: NotificationRelay,
     private readonly reminders: LicenseExpiryReminders,
+    private readonly silence: PhoneHomeSilenceAlerts,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -39,6 +41,7 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
       const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_ID])) as [{ locked: boolean }];
       if (!locked) return false;
       await this.reminders.record(manager);
+      await this.silence.record(manager);
       return true;
     });
   }

@@ -11,6 +11,7 @@ import { NotificationSchedules } from './notification-schedules.cron.js';
 import { NotificationProcessor } from './notification.processor.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
+import { PhoneHomeSilenceAlerts } from './phone-home-silence-alerts.service.js';
 
 export interface NotificationsModuleOptions extends NotificationDeliveryOptions {
   /** The staff endpoints (control plane only; the worker serves no HTTP). */
@@ -36,6 +37,7 @@ export class NotificationsModule {
         NotificationProcessor,
         NotificationRelay,
         LicenseExpiryReminders,
+        PhoneHomeSilenceAlerts,
         NotificationSchedules,
         ...(options.staffApi ? [NotificationsService] : []),
       ],

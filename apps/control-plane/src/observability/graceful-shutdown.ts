@@ -39,6 +39,8 @@ export function installGracefulShutdown(app: INestApplication, timeoutMs: number
     if (!drained) logger.warn(`requests still in flight after ${timeoutMs} ms were cut`, 'Shutdown');
     await app.close();
     logger.log('shutdown complete', 'Shutdown');
+    // A cluster worker (or any child forked with IPC) stays alive while its channel to the parent is open.
+    if (process.connected) process.disconnect();
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, (received) => {

@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
+import { NotificationOutbox } from './notification-outbox.service.js';
+
+interface SilentTenant {
+  tenant_id: string;
+  tenant_name: string;
+  contact_email: string;
+  license_id: string;
+  plan_name: string;
+  expires_at: Date;
+  issued_at: Date;
+  last_phone_home_at: Date | null;
+}
+
+/**
+ * phone_home_silent: tells support about a BYOC tenant whose newest active license has had no
+ * successful phone-home for PHONE_HOME_SILENCE_HOURS (counted from the license's issue when it never
+ * phoned home). One email per silence: the cycle is the last success, so the next silence, after
+ * the tenant plane came back, is a new email.
+ */
+@Injectable()
+export class PhoneHomeSilenceAlerts {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly outbox: NotificationOutbox,
+  ) {}
+
+  async record(manager: EntityManager): Promise<number> {
+    const now = this.clock.now();
+    const silentSince = new Date(now.getTime() - this.config.PHONE_HOME_SILENCE_HOURS * 3_600_000);
+    const tenants = (await manager.query(
+      `SELECT * FROM (SELECT DISTINCT ON (l.tenant_id) l.tenant_id, t.name AS tenant_name, t.contact_email, l.id AS license_id,
+              l.claims->>'plan_name' AS plan_name, l.expires_at, l.issued_at, last_call.called_at AS last_phone_home_at
+       FROM licenses l JOIN tenants t ON t.id = l.tenant_id
+       LEFT JOIN LATERAL (
+         SELECT ph.called_at FROM phone_homes ph
+         WHERE ph.tenant_id = l.tenant_id AND ph.result = ANY($3) ORDER BY ph.called_at DESC LIMIT 1) last_call ON true
+       WHERE l.deployment_mode = 'byoc' AND l.status = 'active' AND l.expires_at > $1
+       ORDER BY l.tenant_id, l.issued_at DESC) newest
+       WHERE COALESCE(newest.last_phone_home_at, newest.issued_at) < $2`,
+      [now, silentSince, SUCCESSFUL_RESULTS],
+    )) as SilentTenant[];
+    let recorded = 0;
+    for (const tenant of tenants) {
+      const lastHeard = new Date(tenant.last_phone_home_at ?? tenant.issued_at);
+      const id = await this.outbox.record(manager, {
+        stage: 'phone_home_silent',
+        tenantId: tenant.tenant_id,
+        audience: 'support',
+        subject: tenant.tenant_id,
+        cycle: tenant.last_phone_home_at ? new Date(tenant.last_phone_home_at).toISOString() : `never:${tenant.license_id}`,
+        facts: {
+          tenant_name: tenant.tenant_name,
+          tenant_id: tenant.tenant_id,
+          contact_email: tenant.contact_email,
+          license_id: tenant.license_id,
+          plan_name: tenant.plan_name,
+          deployment_mode: 'byoc',
+          expires_at: new Date(tenant.expires_at).toISOString(),
+          silent_hours: Math.floor((now.getTime() - lastHeard.getTime()) / 3_600_000),
+          ...(tenant.last_phone_home_at ? { last_phone_home_at: new Date(tenant.last_phone_home_at).toISOString() } : {}),
+        },
+      });
+      if (id) recorded += 1;
+    }
+    return recorded;
+  }
+}
