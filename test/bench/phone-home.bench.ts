@@ -13,8 +13,9 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
-import { canonicalLicenseClaims, keyIdOf, signLicenseToken, type LicenseClaims } from '../../libs/license-core/src/index.js';
+import { keyIdOf, signLicenseToken } from '../../libs/license-core/src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { licenseClaims } from '../support/tenant-sdk-fixtures.js';
 import { httpCall } from '../support/test-app.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
 /** Every core signing the same license with the same key: the ceiling no service can beat. */
 async function rawSigningRate(privateKeyPem: string): Promise<number> {
   const key = createPrivateKey(privateKeyPem);
-  const token = await signLicenseToken(sampleClaims(), key, await keyIdOf(createPublicKey(key)));
+  const token = await signLicenseToken(licenseClaims(new Date()), key, await keyIdOf(createPublicKey(key)));
   const signingInput = token.split('.').slice(0, 2).join('.');
   const milliseconds = 3_000;
   const workerFile = resolve(import.meta.dirname, 'raw-signing.worker.js');
@@ -85,28 +86,6 @@ async function rawSigningRate(privateKeyPem: string): Promise<number> {
     ),
   );
   return counts.reduce((sum, count) => sum + count, 0) / (milliseconds / 1000);
-}
-
-function sampleClaims(): LicenseClaims {
-  const iat = Math.floor(Date.now() / 1000);
-  return canonicalLicenseClaims({
-    iss: 'https://cp.atlastechlab.com',
-    aud: 'atlasai-tenant-plane',
-    sub: 'bench-0',
-    tenant_id: 'bench-0',
-    jti: '0b9d1c6e-2f5a-4c39-8f7e-3d2b1a0c9e8f',
-    iat,
-    nbf: iat,
-    exp: iat + 365 * 86_400,
-    plan_id: 'operations',
-    plan_name: 'Operations',
-    limits: { users: 250, data_volume_gb: 500, ai_credits: 50_000, retention_days: 365 },
-    modules: ['itsm', 'compliance', 'automation'],
-    addons: [],
-    deployment_mode: 'byoc',
-    grace_period_days: 30,
-    read_only_period_days: 30,
-  });
 }
 
 async function startService(database: TestDatabase, privateKeyPem: string, workers: number): Promise<ChildProcess> {
