@@ -1,4 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { phoneHome, tenantWithLicense } from './support/phone-home-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { generateTestPrivateKeyPem } from './support/test-keys.js';
@@ -24,6 +25,7 @@ describe('signing key rotation', () => {
       body: { id: 'acme', name: 'Acme', contact_email: 'ops@acme.example', deployment_mode: 'on_prem' },
     });
     const before = (await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'acme', plan_id: 'core' } })).body.token;
+    const byocBefore = await tenantWithLicense(cp, support, { id: 'byoc-co' });
     const oldKid = decodeProtectedHeader(before).kid;
     await cp.close();
 
@@ -41,5 +43,10 @@ describe('signing key rotation', () => {
     }
     const inspected = await cp.http('POST', '/api/v1/licenses/inspect', { token: support, body: { token: before } });
     expect(inspected.body).toMatchObject({ valid: true, kid: oldKid, status: 'active' });
+
+    // A BYOC tenant plane still holding a token of the old key phones home and gets one of the new key.
+    const renewed = await phoneHome(cp, byocBefore);
+    expect(renewed.status).toBe(200);
+    expect(decodeProtectedHeader(renewed.body.license).kid).toBe(newKid);
   });
 });

@@ -77,20 +77,20 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     const exited = new Promise<number | null>((done) => child!.on('exit', (code) => done(code)));
     await until(async () => (await fetch(`${baseUrl}/api/health/ready`).catch(() => undefined))?.status === 200, 'readiness');
 
-    const { stdout } = await run(process.execPath, [join(outDir, 'apps/cli/src/main.js'), 'tokens', 'create', '--role', 'viewer', '--name', 'shutdown'], {
+    const { stdout } = await run(process.execPath, [join(outDir, 'apps/cli/src/main.js'), 'tokens', 'create', '--role', 'support', '--name', 'shutdown'], {
       env,
     });
-    const viewer: string = JSON.parse(stdout).token;
+    const support: string = JSON.parse(stdout).token;
+    const license = await byocLicense(baseUrl, support);
 
-    // In flight by construction: the server has the request line and headers, and is reading a body the
-    // client sends in two parts, the second only after SIGTERM. (Phone-home, the slow call of the issue,
-    // does not exist yet; any request the server has started to handle exercises the same drain.)
-    const body = JSON.stringify({ token: 'not-a-license-token' });
+    // In flight by construction: the server has the request line and headers of a phone-home, and is
+    // reading a body the client sends in two parts, the second only after SIGTERM.
+    const body = JSON.stringify({ license, tp_version: '4.2.0' });
     let response: IncomingMessage | undefined;
     let responseBody = '';
-    const inFlight = request(`${baseUrl}/api/v1/licenses/inspect`, {
+    const inFlight = request(`${baseUrl}/api/v1/phone-home`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${viewer}` },
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
     const answered = new Promise<void>((done, fail) => {
       inFlight.on('response', (incoming) => {
@@ -100,7 +100,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
       });
       inFlight.on('error', fail);
     });
-    inFlight.write(body.slice(0, 10));
+    inFlight.write(body.slice(0, 100));
     // Nothing is logged when a request starts; give the headers time to cross the loopback.
     await new Promise((done) => setTimeout(done, 200));
 
@@ -110,10 +110,10 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     await expect(fetch(`${baseUrl}/api/health`)).rejects.toThrow();
     expect(response).toBeUndefined();
 
-    inFlight.end(body.slice(10));
+    inFlight.end(body.slice(100));
     await answered;
     expect(response!.statusCode).toBe(200);
-    expect(JSON.parse(responseBody)).toMatchObject({ valid: false, status: 'invalid' });
+    expect(JSON.parse(responseBody)).toMatchObject({ license: expect.stringMatching(/^eyJ/), renewed_from: expect.any(String) });
 
     expect(await exited).toBe(0);
     const lines = output
@@ -121,6 +121,22 @@ describe('graceful shutdown (end to end, compiled process)', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^SIGTERM received/), 'shutdown complete']));
-    expect(lines.find((line) => line.req?.url === '/api/v1/licenses/inspect')).toMatchObject({ res: { statusCode: 200 } });
+    expect(lines.find((line) => line.req?.url === '/api/v1/phone-home')).toMatchObject({ res: { statusCode: 200 } });
   }, 120_000);
 });
+
+/** A BYOC tenant with an active subscription and its first license, created through the API. */
+async function byocLicense(baseUrl: string, support: string): Promise<string> {
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${support}` },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { token?: string };
+  };
+  await call('POST', '/api/v1/tenants', { id: 'drain-co', name: 'Drain Co', contact_email: 'ops@drain.example', deployment_mode: 'byoc' });
+  await call('PUT', '/api/v1/tenants/drain-co/subscription', { plan_id: 'operations', billing_interval: 'annual' });
+  return (await call('POST', '/api/v1/licenses', { tenant_id: 'drain-co' })).token!;
+}
