@@ -1,5 +1,6 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { DataSource } from 'typeorm';
+import { dropRedisPrefix, redisPrefix, TEST_REDIS_URL } from './support/notification-env.js';
 import { claimsOf, forgedTokens, phoneHome, tenantWithLicense, unknownLicenseToken } from './support/phone-home-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -207,24 +208,32 @@ describe('BYOC phone-home (end to end)', () => {
   });
 });
 
-describe('phone-home rate limits', () => {
+describe('phone-home rate limits (Redis, two replicas)', () => {
+  const prefix = redisPrefix('ph-limits');
+  const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '8', PHONE_HOME_RATE_LIMIT_PER_LICENSE: '3' };
   let cp: TestApp;
+  let replica: TestApp;
 
   beforeAll(async () => {
-    cp = await startTestApp('phone_home_limits', { env: { PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '8', PHONE_HOME_RATE_LIMIT_PER_LICENSE: '3' } });
+    cp = await startTestApp('phone_home_limits', { env });
+    replica = await startTestApp('phone_home_limits', { env, database: cp.database, clock: cp.clock });
   });
 
-  afterAll(() => cp.destroy());
+  afterAll(async () => {
+    await replica.close();
+    await cp.destroy();
+    await dropRedisPrefix(prefix);
+  });
 
-  it('limits calls per license, then a flood from one address, with 429 and Retry-After', async () => {
+  it('counts per license and per address across replicas, with 429 and Retry-After', async () => {
     const support = await cp.token('support');
     const token = await tenantWithLicense(cp, support, { id: 'flood-co' });
     const perLicense = [];
-    for (let call = 0; call < 4; call++) perLicense.push(await phoneHome(cp, token));
+    for (const app of [cp, replica, cp, replica]) perLicense.push(await phoneHome(app, token));
     expect(perLicense.map((reply) => reply.status)).toEqual([200, 200, 200, 429]);
     expect(perLicense[3].body.error.code).toBe('RATE_LIMITED');
     expect(Number(perLicense[3].headers.get('retry-after'))).toBeGreaterThan(0);
-    const flood = await Promise.all(Array.from({ length: 6 }, () => phoneHome(cp, 'garbage')));
+    const flood = await Promise.all(Array.from({ length: 6 }, (_, call) => phoneHome(call % 2 ? replica : cp, 'garbage')));
     expect(flood.filter((reply) => reply.status === 429).length).toBe(2);
     expect(flood.find((reply) => reply.status === 429)?.body.error.message).toContain('from this address');
   });

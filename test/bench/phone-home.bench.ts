@@ -3,7 +3,8 @@
  * POST /api/v1/phone-home with autocannon (this process; the service is another) at fixed rates
  * and at saturation, single process and one process per core, and measures in the same run the raw
  * parallel RS256 signing rate of this machine with the same key. Run: `npm run bench:phone-home`.
- * Knobs: BENCH_TENANTS, BENCH_SECONDS, BENCH_RATES (comma-separated req/s), BENCH_CONNECTIONS, and
+ * Knobs: BENCH_TENANTS, BENCH_SECONDS, BENCH_RATES (comma-separated req/s), BENCH_CONNECTIONS, BENCH_POOL_SIZE
+ * (the service's DATABASE_POOL_SIZE, 20), and
  * BENCH_PROFILE_DIR (writes a V8 CPU profile of each service process there; see test/bench/top-functions.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -98,7 +99,7 @@ async function startService(database: TestDatabase, privateKeyPem: string, worke
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '20',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
       CP_LICENSE_PRIVATE_KEY: privateKeyPem,
       REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `bench${process.pid}`,

@@ -20,7 +20,12 @@ export class PhoneHomeRateLimiter implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.redis = config.REDIS_URL
-      ? new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'la-phone-home-rate-limit' })
+      ? new Redis(config.REDIS_URL, {
+          enableOfflineQueue: false,
+          enableAutoPipelining: true,
+          maxRetriesPerRequest: 1,
+          connectionName: 'la-phone-home-rate-limit',
+        })
       : undefined;
     this.redis?.on('error', (error: Error) => this.logger.warn(`rate-limit store unavailable, counting in memory: ${error.message}`));
     const prefix = `${config.REDIS_KEY_PREFIX}:phone-home`;
