@@ -137,6 +137,14 @@ describe('BYOC phone-home (end to end)', () => {
     expect((await phoneHome(cp, renewed, { fingerprint: 'machine-one' })).status).toBe(200);
   });
 
+  it('records the client a trusted proxy names in X-Forwarded-For as the source address', async () => {
+    const token = await tenantWithLicense(cp, support, { id: 'proxied-co' });
+    const reply = await cp.http('POST', '/api/v1/phone-home', { body: { license: token, tp_version: '4.2.0' }, headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(reply.status).toBe(200);
+    const history = await cp.http('GET', '/api/v1/tenants/proxied-co/phone-homes', { token: viewer });
+    expect(history.body.items[0].source_address).toBe('203.0.113.7');
+  });
+
   it('answers 50 simultaneous calls with one token with one new license, the same for all', async () => {
     const token = await tenantWithLicense(cp, support, { id: 'stampede-co' });
     const replies = await Promise.all(Array.from({ length: 50 }, () => phoneHome(cp, token)));

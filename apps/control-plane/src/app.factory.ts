@@ -45,7 +45,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which proxies may name the client in X-Forwarded-For: the source address of phone-home records and rate limits.
+  app.set('trust proxy', config.TRUST_PROXY);
   setupOpenApi(app);
   return app;
 }

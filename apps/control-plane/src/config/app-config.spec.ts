@@ -35,4 +35,12 @@ describe('loadConfig', () => {
   it('refuses two sources for the private key', () => {
     expect(() => loadConfig({ CP_LICENSE_PRIVATE_KEY: 'x', CP_LICENSE_PRIVATE_KEY_FILE: '/k.pem' })).toThrow(/not both/);
   });
+
+  it('reads TRUST_PROXY as Express does: a flag, a hop count or a list of addresses', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'uniquelocal, 10.0.0.0/8' }).TRUST_PROXY).toEqual(['uniquelocal', '10.0.0.0/8']);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY: must be true, false, a hop count/);
+  });
 });

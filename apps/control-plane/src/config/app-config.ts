@@ -4,6 +4,21 @@ const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => val
 
 const positiveInt = z.coerce.number().int().positive();
 
+const PROXY_ADDRESS = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
+
+/**
+ * Express's `trust proxy`: "true"/"false", a hop count, or a comma-separated list of addresses,
+ * CIDR ranges and the names loopback, linklocal, uniquelocal.
+ */
+function trustProxySetting(value: string, ctx: z.RefinementCtx): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => PROXY_ADDRESS.test(entry))) return entries;
+  ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal separated by commas' });
+  return z.NEVER;
+}
+
 /**
  * Every environment variable the control plane reads. `.env.example` documents each one;
  * keep the two in step.
@@ -88,6 +103,10 @@ export const configSchema = z
     BILLING_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(60),
     SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000),
     CLUSTER_WORKERS: positiveInt.max(256).default(1),
+    TRUST_PROXY: z
+      .string()
+      .default('loopback')
+      .transform((value, ctx) => trustProxySetting(value, ctx)),
   })
   .superRefine((config, ctx) => {
     if (config.CP_LICENSE_PRIVATE_KEY && config.CP_LICENSE_PRIVATE_KEY_FILE) {
