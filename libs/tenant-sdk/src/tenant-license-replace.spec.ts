@@ -99,6 +99,54 @@ describe('TenantLicense.replace and the persisted license file', () => {
     });
   });
 
+  describe('rollback at startup', () => {
+    it('refuses an older license put back into the license file after a newer one was accepted, and says why in the one load line', async () => {
+      const first = await TenantLicense.load(options());
+      const newer = await signer.sign(licenseClaims(later(399)));
+      await first.replace(newer);
+      writeFileSync(join(directory, 'license.jwt'), `${original}\n`);
+
+      const logger = memoryLogger();
+      const restarted = await TenantLicense.load(options({ logger }));
+      expect(restarted.status()).toMatchObject({ status: 'invalid', valid: false, reason: 'LICENSE_OLDER' });
+      expect(restarted.describe().license).toMatchObject({ status: 'invalid', valid: false, issued_at: null });
+      expect(restarted.authorize({ method: 'GET', path: '/api/incidents' })).toMatchObject({ allow: false, code: 'LICENSE_INVALID' });
+      expect(logger.lines).toHaveLength(1);
+      expect(logger.lines[0]).toMatch(
+        /^\[license\] Loaded from file: status=invalid, reason=LICENSE_OLDER \(.*issued 2026-02-14T00:00:00\.000Z.*2027-03-20T00:00:00\.000Z.*\)$/,
+      );
+
+      // Uploading the newest license again fixes it without a restart.
+      await expect(restarted.replace(newer)).resolves.toMatchObject({ accepted: true, status: 'active' });
+    });
+
+    it('refuses an older env token when no license file is configured but the state remembers a newer one', async () => {
+      const stateOnly = { licenseFile: undefined };
+      const first = await TenantLicense.load(options({ ...stateOnly, token: await signer.sign(licenseClaims(later(399))) }));
+      expect(first.status().status).toBe('active');
+      const logger = memoryLogger();
+      const restarted = await TenantLicense.load(options({ ...stateOnly, logger }));
+      expect(restarted.status()).toMatchObject({ status: 'invalid', reason: 'LICENSE_OLDER' });
+      expect(logger.lines[0]).toMatch(/^\[license\] Loaded from env: status=invalid, reason=LICENSE_OLDER \(/);
+    });
+
+    it('keeps the newer file license without a note when only the env token is stale', async () => {
+      const first = await TenantLicense.load(options());
+      await first.replace(await signer.sign(licenseClaims(later(399))));
+      const logger = memoryLogger();
+      await TenantLicense.load(options({ logger }));
+      expect(logger.lines).toEqual(['[license] Loaded from file: status=active, days_remaining=364']);
+    });
+
+    it('refuses a token for another tenant than the one recorded in the state', async () => {
+      await TenantLicense.load(options());
+      const logger = memoryLogger();
+      const restarted = await TenantLicense.load(options({ token: await signer.sign(licenseClaims(later(399), { tenant_id: 'globex' })), logger }));
+      expect(restarted.status()).toMatchObject({ status: 'invalid', reason: 'LICENSE_OTHER_TENANT' });
+      expect(logger.lines[0]).toMatch(/^\[license\] Loaded from env: status=invalid, reason=LICENSE_OTHER_TENANT \(.*"globex".*"acme".*\)$/);
+    });
+  });
+
   it('serializes concurrent replacements: the newest wins and an older one arriving second is refused', async () => {
     const license = await TenantLicense.load(options());
     const newer = await signer.sign(licenseClaims(later(399)));

@@ -35,10 +35,13 @@ export type LicenseOrigin = 'env' | 'file' | 'upload' | 'phone-home';
 
 export type LicenseSnapshot =
   | { status: 'missing'; valid: false; reason: 'NO_LICENSE'; message: string; days_remaining: 0 }
-  | { status: 'invalid'; valid: false; reason: TenantInvalidReason | 'UNREADABLE'; message: string; days_remaining: 0 }
+  | { status: 'invalid'; valid: false; reason: TenantInvalidReason | RollbackRefusalCode | 'UNREADABLE'; message: string; days_remaining: 0 }
   | { status: Exclude<LicenseStatus, 'invalid'>; valid: true; claims: LicenseClaims; days_remaining: number; phase_ends_at: Date | null };
 
-export type ReplaceRefusalCode = 'LICENSE_INVALID' | 'LICENSE_OTHER_TENANT' | 'LICENSE_OLDER' | 'LICENSE_NOT_NEWER';
+/** Why a verified token would roll this tenant plane back: refused by `replace()` and, against the persisted state, at load. */
+export type RollbackRefusalCode = 'LICENSE_OTHER_TENANT' | 'LICENSE_OLDER';
+
+export type ReplaceRefusalCode = 'LICENSE_INVALID' | RollbackRefusalCode | 'LICENSE_NOT_NEWER';
 
 export type ReplaceResult =
   | { accepted: true; unchanged: boolean; persisted: boolean; license_id: string; status: LicenseSnapshot['status']; days_remaining: number }
@@ -47,7 +50,8 @@ export type ReplaceResult =
 interface Held {
   token: string;
   origin: LicenseOrigin;
-  verification: TenantVerification;
+  /** A verified token refused at load because it would roll the tenant back is held as invalid with that code. */
+  verification: TenantVerification | { valid: false; reason: RollbackRefusalCode; message: string };
 }
 
 /**
@@ -72,7 +76,10 @@ export class TenantLicense {
     this.marks = new HighWaterMarkStore({ path: options.stateFile, logger: this.logger });
   }
 
-  /** Reads the configured token and the persisted license file, keeps the newest valid one and logs one status line. */
+  /**
+   * Reads the configured token and the persisted license file, keeps the newest valid one that does not roll the
+   * persisted state back (older than its newest `iat`, or another tenant), and logs one status line.
+   */
   static async load(options: TenantLicenseOptions): Promise<TenantLicense> {
     const license = new TenantLicense(options);
     const candidates: Held[] = [];
@@ -87,11 +94,26 @@ export class TenantLicense {
         license.unreadable = `The license file ${options.licenseFile} is ${file.problem}.`;
       }
     }
-    const valid = candidates.filter((candidate) => candidate.verification.valid);
-    // The newest valid token wins; on a tie the file wins because it holds the last accepted replacement.
-    const chosen = valid.sort((a, b) => iatOf(b) - iatOf(a) || (a.origin === 'file' ? -1 : 1))[0] ?? candidates[0];
+    // A token written back into the file or the env after a newer one was accepted must not roll the tenant back on restart.
+    const refused: Held[] = [];
     for (const candidate of candidates) {
-      if (candidate !== chosen && !candidate.verification.valid) notes.push(`${candidate.origin} license ignored: ${candidate.verification.reason}`);
+      const refusal = candidate.verification.valid ? license.rollbackRefusal(candidate.verification.claims, undefined) : undefined;
+      if (refusal) {
+        candidate.verification = { valid: false, reason: refusal.code, message: refusal.message };
+        refused.push(candidate);
+      }
+    }
+    // The newest valid token wins; on a tie (and among refused ones) the file wins because it holds the last accepted replacement.
+    const fileFirst = (a: Held) => (a.origin === 'file' ? -1 : 1);
+    const valid = candidates.filter((candidate) => candidate.verification.valid);
+    const chosen = valid.sort((a, b) => iatOf(b) - iatOf(a) || fileFirst(a))[0] ?? refused.sort(fileFirst)[0] ?? candidates[0];
+    for (const candidate of candidates) {
+      if (candidate.verification.valid) continue;
+      if (refused.includes(candidate)) {
+        // An env token older than the renewal in the file is the normal state after a renewal: not worth a note.
+        if (chosen === candidate || !chosen?.verification.valid || candidate.verification.reason === 'LICENSE_OTHER_TENANT')
+          notes.push(`${candidate.origin} license refused: ${candidate.verification.message.replace(/\.$/, '')}`);
+      } else if (candidate !== chosen) notes.push(`${candidate.origin} license ignored: ${candidate.verification.reason}`);
     }
     license.held = chosen;
     if (chosen?.verification.valid) license.marks.recordLicense(chosen.verification.claims.tenant_id, chosen.verification.claims.iat);
@@ -182,25 +204,11 @@ export class TenantLicense {
     }
     const claims = verification.claims;
     const current = this.held?.verification.valid ? this.held.verification.claims : undefined;
-    const tenant = current?.tenant_id ?? this.marks.snapshot.tenant_id;
-    if (tenant !== null && tenant !== undefined && claims.tenant_id !== tenant) {
-      return {
-        accepted: false,
-        code: 'LICENSE_OTHER_TENANT',
-        message: `The license is for tenant "${claims.tenant_id}", this tenant plane belongs to "${tenant}".`,
-      };
-    }
+    const refusal = this.rollbackRefusal(claims, current);
+    if (refusal) return { accepted: false, ...refusal };
     if (current && current.jti === claims.jti) {
       if (requireNewer) return { accepted: false, code: 'LICENSE_NOT_NEWER', message: 'The license offered is the one already in use.' };
       return this.accepted(claims, true, true);
-    }
-    const newestIat = Math.max(current?.iat ?? 0, tenant === claims.tenant_id ? (this.marks.snapshot.newest_iat ?? 0) : 0);
-    if (claims.iat < newestIat) {
-      return {
-        accepted: false,
-        code: 'LICENSE_OLDER',
-        message: `The license was issued ${new Date(claims.iat * 1000).toISOString()}, before the newest license seen (${new Date(newestIat * 1000).toISOString()}); an older license cannot replace a newer one.`,
-      };
     }
     // A renewal signed in the same second as its predecessor is still newer: it names it in renewed_from.
     if (requireNewer && current && claims.iat === current.iat && claims.renewed_from !== current.jti) {
@@ -211,6 +219,22 @@ export class TenantLicense {
     this.unreadable = undefined;
     this.marks.recordLicense(claims.tenant_id, claims.iat);
     return this.accepted(claims, false, persisted);
+  }
+
+  /** Refuses a verified license for another tenant than this plane's, or issued before the newest license seen (also across restarts). */
+  private rollbackRefusal(claims: LicenseClaims, current: LicenseClaims | undefined): { code: RollbackRefusalCode; message: string } | undefined {
+    const tenant = current?.tenant_id ?? this.marks.snapshot.tenant_id;
+    if (tenant !== null && claims.tenant_id !== tenant) {
+      return { code: 'LICENSE_OTHER_TENANT', message: `The license is for tenant "${claims.tenant_id}", this tenant plane belongs to "${tenant}".` };
+    }
+    const newestIat = Math.max(current?.iat ?? 0, this.marks.snapshot.newest_iat ?? 0);
+    if (claims.iat < newestIat) {
+      return {
+        code: 'LICENSE_OLDER',
+        message: `The license was issued ${new Date(claims.iat * 1000).toISOString()}, before the newest license seen (${new Date(newestIat * 1000).toISOString()}); an older license cannot replace a newer one.`,
+      };
+    }
+    return undefined;
   }
 
   private accepted(claims: LicenseClaims, unchanged: boolean, persisted: boolean): ReplaceResult {
