@@ -99,6 +99,23 @@ describe('TenantLicense.replace and the persisted license file', () => {
     });
   });
 
+  it('reports persisted: false when no license file is configured: the upload lasts until restart', async () => {
+    const license = await TenantLicense.load(options({ licenseFile: undefined }));
+    await expect(license.replace(await signer.sign(licenseClaims(later(399))))).resolves.toMatchObject({ accepted: true, unchanged: false, persisted: false });
+    await expect(license.replace(original)).resolves.toMatchObject({ accepted: false, code: 'LICENSE_OLDER' });
+    const envOnly = await TenantLicense.load(options({ licenseFile: undefined, stateFile: undefined }));
+    await expect(envOnly.replace(original)).resolves.toMatchObject({ accepted: true, unchanged: true, persisted: false });
+  });
+
+  it('reports the same license as persisted only when the license file holds it', async () => {
+    const license = await TenantLicense.load(options());
+    await expect(license.replace(original)).resolves.toMatchObject({ accepted: true, unchanged: true, persisted: false });
+    const renewed = await signer.sign(licenseClaims(later(399)));
+    await license.replace(renewed);
+    await expect(license.replace(renewed)).resolves.toMatchObject({ accepted: true, unchanged: true, persisted: true });
+    await expect((await TenantLicense.load(options())).replace(renewed)).resolves.toMatchObject({ accepted: true, unchanged: true, persisted: true });
+  });
+
   describe('rollback at startup', () => {
     it('refuses an older license put back into the license file after a newer one was accepted, and says why in the one load line', async () => {
       const first = await TenantLicense.load(options());

@@ -43,6 +43,7 @@ export type RollbackRefusalCode = 'LICENSE_OTHER_TENANT' | 'LICENSE_OLDER';
 
 export type ReplaceRefusalCode = 'LICENSE_INVALID' | RollbackRefusalCode | 'LICENSE_NOT_NEWER';
 
+/** `persisted`: the license file holds the license, so it survives a restart (false when no file is configured). */
 export type ReplaceResult =
   | { accepted: true; unchanged: boolean; persisted: boolean; license_id: string; status: LicenseSnapshot['status']; days_remaining: number }
   | { accepted: false; code: ReplaceRefusalCode; message: string; reason?: TenantInvalidReason };
@@ -52,6 +53,8 @@ interface Held {
   origin: LicenseOrigin;
   /** A verified token refused at load because it would roll the tenant back is held as invalid with that code. */
   verification: TenantVerification | { valid: false; reason: RollbackRefusalCode; message: string };
+  /** Whether the license file holds this token, so it survives a restart. */
+  persisted: boolean;
 }
 
 /**
@@ -85,10 +88,10 @@ export class TenantLicense {
     const candidates: Held[] = [];
     const notes: string[] = [];
     const envToken = options.token?.trim();
-    if (envToken) candidates.push({ token: envToken, origin: 'env', verification: await license.verify(envToken) });
+    if (envToken) candidates.push({ token: envToken, origin: 'env', verification: await license.verify(envToken), persisted: false });
     if (options.licenseFile) {
       const file = license.readLicenseFile(options.licenseFile);
-      if (file.token !== undefined) candidates.push({ token: file.token, origin: 'file', verification: await license.verify(file.token) });
+      if (file.token !== undefined) candidates.push({ token: file.token, origin: 'file', verification: await license.verify(file.token), persisted: true });
       else if (file.problem) {
         notes.push(`license file ${options.licenseFile} ignored: ${file.problem}`);
         license.unreadable = `The license file ${options.licenseFile} is ${file.problem}.`;
@@ -208,14 +211,14 @@ export class TenantLicense {
     if (refusal) return { accepted: false, ...refusal };
     if (current && current.jti === claims.jti) {
       if (requireNewer) return { accepted: false, code: 'LICENSE_NOT_NEWER', message: 'The license offered is the one already in use.' };
-      return this.accepted(claims, true, true);
+      return this.accepted(claims, true, this.held!.persisted);
     }
     // A renewal signed in the same second as its predecessor is still newer: it names it in renewed_from.
     if (requireNewer && current && claims.iat === current.iat && claims.renewed_from !== current.jti) {
       return { accepted: false, code: 'LICENSE_NOT_NEWER', message: 'The license offered is not newer than the one in use.' };
     }
     const persisted = this.persist(token);
-    this.held = { token, origin, verification };
+    this.held = { token, origin, verification, persisted };
     this.unreadable = undefined;
     this.marks.recordLicense(claims.tenant_id, claims.iat);
     return this.accepted(claims, false, persisted);
@@ -242,8 +245,9 @@ export class TenantLicense {
     return { accepted: true, unchanged, persisted, license_id: claims.jti, status: snapshot.status, days_remaining: snapshot.days_remaining };
   }
 
+  /** Without a license file nothing survives a restart: the caller is told `persisted: false`. */
   private persist(token: string): boolean {
-    if (!this.options.licenseFile) return true;
+    if (!this.options.licenseFile) return false;
     try {
       writeFileAtomic(this.options.licenseFile, `${token}\n`);
       return true;
