@@ -8,6 +8,8 @@ import { createTenantLicensing, TenantLicenseConfigError } from './tenant-sdk-co
 import { TrustedKeyError } from './trusted-keys.js';
 
 const now = new Date('2026-11-24T12:00:00.000Z');
+const NO_STATE_FILE_WARNING =
+  '[license] Neither ATLASAI_LICENSE_STATE_FILE nor ATLASAI_LICENSE_FILE is set: the clock-rollback high-water mark and the newest license seen are kept in memory only and are lost on restart';
 
 describe('createTenantLicensing (environment)', () => {
   let signer: TestSigner;
@@ -24,10 +26,24 @@ describe('createTenantLicensing (environment)', () => {
   it('loads ATLASAI_LICENSE_KEY with CP_LICENSE_PUBLIC_KEY and logs the seed line', async () => {
     const logger = memoryLogger();
     const { license, phoneHome, fingerprint } = await create({ ATLASAI_LICENSE_KEY: token, CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem }, logger);
-    expect(logger.lines).toEqual(['[license] Loaded from env: status=active, days_remaining=365']);
+    expect(logger.lines).toEqual(['[license] Loaded from env: status=active, days_remaining=365', NO_STATE_FILE_WARNING]);
     expect(license.describe()).toMatchObject({ offline_mode: false, cp_license_public_key_configured: true, license: { status: 'active' } });
     expect(phoneHome).toBeUndefined();
     expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('warns once at load when no state file is configured, and not when one is (directly or next to the license file)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sdk-env-'));
+    const env = { ATLASAI_LICENSE_KEY: token, CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem };
+    const memoryOnly = memoryLogger();
+    await create(env, memoryOnly);
+    expect(memoryOnly.lines.filter((line) => line === NO_STATE_FILE_WARNING)).toHaveLength(1);
+    const withState = memoryLogger();
+    await create({ ...env, ATLASAI_LICENSE_STATE_FILE: join(directory, 'state.json') }, withState);
+    expect(withState.lines).toEqual(['[license] Loaded from env: status=active, days_remaining=365']);
+    const withLicenseFile = memoryLogger();
+    await create({ ...env, ATLASAI_LICENSE_FILE: join(directory, 'license.jwt') }, withLicenseFile);
+    expect(withLicenseFile.lines).toEqual(['[license] Loaded from env: status=active, days_remaining=365']);
   });
 
   it('accepts a JWKS file, creates the phone-home client only when a CP URL is set and not offline', async () => {

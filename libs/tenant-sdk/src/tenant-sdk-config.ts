@@ -62,6 +62,7 @@ export async function createTenantLicensing(options: TenantLicensingOptions): Pr
   const logger = options.logger ?? consoleLogger;
   const fingerprint = machineFingerprint(env).fingerprint;
   const keys = await trustedKeysOf(config);
+  const stateFile = config.ATLASAI_LICENSE_STATE_FILE ?? (config.ATLASAI_LICENSE_FILE ? `${config.ATLASAI_LICENSE_FILE}.state.json` : undefined);
   const license = await TenantLicense.load({
     keys,
     issuer: config.LICENSE_ISSUER,
@@ -70,13 +71,19 @@ export async function createTenantLicensing(options: TenantLicensingOptions): Pr
     offlineMode: config.ATLASAI_OFFLINE_MODE,
     token: config.ATLASAI_LICENSE_KEY,
     licenseFile: config.ATLASAI_LICENSE_FILE,
-    stateFile: config.ATLASAI_LICENSE_STATE_FILE ?? (config.ATLASAI_LICENSE_FILE ? `${config.ATLASAI_LICENSE_FILE}.state.json` : undefined),
+    stateFile,
     fingerprint,
     skewSeconds: config.ATLASAI_LICENSE_SKEW_SECONDS,
     policy: options.policy,
     clock: options.clock,
     logger,
   });
+  if (!stateFile) {
+    // Without a file a restart forgets the high-water mark, so a clock set back before it revives an expired license.
+    logger.warn(
+      '[license] Neither ATLASAI_LICENSE_STATE_FILE nor ATLASAI_LICENSE_FILE is set: the clock-rollback high-water mark and the newest license seen are kept in memory only and are lost on restart',
+    );
+  }
   const phoneHome =
     config.ATLASAI_CP_URL && !config.ATLASAI_OFFLINE_MODE
       ? new PhoneHomeClient({
