@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DAY_MS } from '../libs/license-core/src/index.js';
 import { runCli } from './support/cli.js';
@@ -94,9 +97,6 @@ describe('license issuance for support (end to end)', () => {
   });
 
   it('verifies a token fully offline with the CLI', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'la-verify-'));
     const issued = await cp.http('POST', '/api/v1/licenses', {
       token: admin,
@@ -112,5 +112,17 @@ describe('license issuance for support (end to end)', () => {
     const bad = await runCli(['licenses', 'verify', '--public-key', join(dir, 'public.pem'), '--token', join(dir, 'license.jwt')], env);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, status: 'invalid', reason: 'BAD_SIGNATURE' });
+  });
+
+  it('keeps the CLI JSON on stdout and its warnings on stderr, even with a generated development key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'la-cli-dev-'));
+    try {
+      const cli = await runCli(['tokens', 'create', '--role', 'viewer', '--name', 'scripted'], { DATABASE_URL: cp.config.DATABASE_URL!, DATA_DIR: dir });
+      expect(cli.code).toBe(0);
+      expect(JSON.parse(cli.stdout)).toMatchObject({ token: expect.stringMatching(/^la_/), role: 'viewer' });
+      expect(cli.stderr).toContain('USING A GENERATED DEVELOPMENT SIGNING KEY');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
