@@ -24,6 +24,8 @@ describe.each([
   let customer: string;
   let license: string;
   let failedAt: Date;
+  /** How many of `delivered` make up the story up to (and including) the past_due stage. */
+  let pastDueStage = 0;
 
   beforeAll(async () => {
     stripe = await FakeStripe.start();
@@ -131,6 +133,7 @@ describe.each([
     expect(await deliver('customer.subscription.updated', { id: subscriptionId, object: 'subscription', customer, status: 'past_due' })).toBe('unchanged');
     expect((await subscription()).grace_ends_at).toBe(before);
     expect(await stages('payment_failed')).toHaveLength(1);
+    pastDueStage = delivered.length;
   });
 
   it('grace over and the sweeper runs: suspended, blocked, phone-home refused with SUBSCRIPTION_INACTIVE', async () => {
@@ -202,21 +205,35 @@ describe.each([
 
   it('the same events, delivered twice in order or in reverse order to a fresh control plane, end in the same state', async () => {
     const finalState = pick(await subscription());
-    for (const order of ['in order, twice', 'reverse'] as const) {
+    const pastDueState = {
+      ...finalState,
+      status: 'past_due',
+      access: 'read_only',
+      grace_ends_at: new Date(failedAt.getTime() + graceDays * DAY_MS).toISOString(),
+    };
+    for (const order of ['in order, twice', 'reverse', 'past_due stage, reverse'] as const) {
       const fresh = await startTestApp(`billing-replay-${interval}`, { env: billingEnv(stripe), clock: new MovableClock(cp.clock.now()) });
       try {
         const token = await fresh.token('support');
         await mapPrices(fresh, token);
         await createTenant(fresh, token, tenant, 'byoc');
-        if (order === 'reverse') {
+        if (order !== 'in order, twice') {
           // The customer is already bound, so every event (not only the checkout) is applied against Stripe's state.
           await fresh.app.get(DataSource).query('UPDATE tenants SET stripe_customer_id = $1 WHERE id = $2', [customer, tenant]);
         }
-        const events = order === 'reverse' ? [...delivered].reverse() : [...delivered, ...delivered];
+        // The past_due stage is replayed while Stripe still says past_due: the failures arrive newest first.
+        const events =
+          order === 'reverse'
+            ? [...delivered].reverse()
+            : order === 'past_due stage, reverse'
+              ? delivered.slice(0, pastDueStage).reverse()
+              : [...delivered, ...delivered];
+        if (order === 'past_due stage, reverse') stripe.setStatus(subscriptionId, 'past_due');
         for (const event of events) expect((await stripe.deliver(fresh, event)).status).toBe(200);
         const replayed = (await fresh.http('GET', `/api/v1/tenants/${tenant}/subscription`, { token })).body;
-        expect([order, pick(replayed)]).toEqual([order, finalState]);
+        expect([order, pick(replayed)]).toEqual([order, order === 'past_due stage, reverse' ? pastDueState : finalState]);
       } finally {
+        stripe.setStatus(subscriptionId, 'active');
         await fresh.destroy();
       }
     }

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Metrics } from '../observability/metrics.js';
 import { SubscriptionHistory } from '../subscriptions/subscription-history.service.js';
-import { nextState } from '../subscriptions/subscription-transitions.js';
+import { earlierGraceEnd, nextState } from '../subscriptions/subscription-transitions.js';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { stripeEventSchema, type StripeEventEnvelope } from './billing.schemas.js';
@@ -28,6 +29,9 @@ const HANDLED = new Set([
   'invoice.paid',
   'invoice.payment_succeeded',
 ]);
+
+/** The events whose own time is a failed payment (the others only report a state). */
+const FAILURES = new Set(['invoice.payment_failed', 'invoice.payment_action_required']);
 
 export type WebhookOutcome = StripeEventOutcome | 'duplicate';
 
@@ -62,6 +66,7 @@ export class StripeWebhooks {
     private readonly stripe: StripeGateway,
     private readonly prices: StripePrices,
     private readonly history: SubscriptionHistory,
+    private readonly audit: AuditService,
     private readonly metrics: Metrics,
   ) {}
 
@@ -150,12 +155,19 @@ export class StripeWebhooks {
         return { outcome: 'ignored', detail: `tenant follows subscription ${current.stripeSubscriptionId}, not ${remote.id}`, tenantId: tenant.id };
     }
     const standing = standingOf(remote.status);
-    const failedAt = new Date(Math.min(event.created * 1000, this.clock.now().getTime()));
-    const transition = nextState(current, standing, {
+    const episodeStart = standing === 'delinquent' ? await this.lastRecovery(manager, current) : null;
+    // A failure reported late, from before the subscription last recovered, cannot start the new episode's grace.
+    const failedAt = new Date(Math.max(Math.min(event.created * 1000, this.clock.now().getTime()), episodeStart?.getTime() ?? 0));
+    const timing = {
       failedAt,
       interval: priced.interval,
       grace: { monthlyDays: this.config.BILLING_GRACE_DAYS_MONTHLY, annualDays: this.config.BILLING_GRACE_DAYS_ANNUAL },
-    });
+    };
+    const transition = nextState(current, standing, timing);
+    const earlierEnd =
+      standing === 'delinquent' && FAILURES.has(event.type)
+        ? earlierGraceEnd(current, { ...timing, failedAt: new Date(Math.min(event.created * 1000, this.clock.now().getTime())), episodeStart })
+        : null;
     if (!current && !transition) return { outcome: 'ignored', detail: `subscription ${remote.id} is ${remote.status}`, tenantId: tenant.id };
 
     const now = this.clock.now();
@@ -177,10 +189,34 @@ export class StripeWebhooks {
       await this.history.transition(manager, subscription, { ...transition, failedAt }, by, by.actor);
       return { outcome: 'processed', tenantId: tenant.id };
     }
+    if (earlierEnd) {
+      const previous = subscription.graceEndsAt;
+      subscription.graceEndsAt = earlierEnd;
+      subscription.updatedAt = now;
+      await manager.save(subscription);
+      await this.audit.record(manager, by, 'subscription.grace_moved', 'subscription', tenant.id, {
+        subscription_id: subscription.id,
+        from: previous?.toISOString() ?? null,
+        to: earlierEnd.toISOString(),
+        reason: 'an earlier failed payment of the same past-due episode arrived late',
+        source: by.actor,
+      });
+      return { outcome: 'processed', detail: 'grace end moved to an earlier failed payment', tenantId: tenant.id };
+    }
     if (!changed) return { outcome: 'unchanged', tenantId: tenant.id };
     subscription.updatedAt = now;
     await manager.save(subscription);
     return { outcome: 'processed', detail: 'plan, add-ons or billing period updated', tenantId: tenant.id };
+  }
+
+  /** When the subscription last became active or trialing (the end of its previous past-due episode), if ever. */
+  private async lastRecovery(manager: EntityManager, current: SubscriptionEntity | null): Promise<Date | null> {
+    if (!current?.id) return null;
+    const [row] = (await manager.query(
+      `SELECT max(occurred_at) AS at FROM subscription_events WHERE subscription_id = $1 AND to_status IN ('active', 'trialing')`,
+      [current.id],
+    )) as { at: Date | null }[];
+    return row?.at ?? null;
   }
 
   /** The tenant paying with this customer, locked so that events of one tenant apply one at a time. */

@@ -55,6 +55,19 @@ export function nextState(current: SubscriptionState | null, standing: StripeSta
   }
 }
 
+/**
+ * Grace counts from the FIRST failure of a past-due episode, whatever order Stripe delivers the failures in:
+ * a failure that arrives after a later one already started the episode moves the grace end earlier, never
+ * later. A failure from before the subscription last recovered (`episodeStart`) belongs to an earlier
+ * episode and moves nothing. Null when the grace end stays.
+ */
+export function earlierGraceEnd(current: SubscriptionState | null, input: TransitionInput & { episodeStart: Date | null }): Date | null {
+  if (current?.status !== 'past_due' || !current.graceEndsAt) return null;
+  if (input.episodeStart && input.failedAt.getTime() < input.episodeStart.getTime()) return null;
+  const end = graceEndsAt(input.failedAt, input.interval, input.grace);
+  return end.getTime() < current.graceEndsAt.getTime() ? end : null;
+}
+
 /** The sweeper's rule: past due and the grace window is over. */
 export function graceIsOver(state: SubscriptionState, now: Date): boolean {
   return state.status === 'past_due' && state.graceEndsAt !== null && state.graceEndsAt.getTime() <= now.getTime();
