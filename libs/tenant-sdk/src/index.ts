@@ -21,7 +21,7 @@ export { HighWaterMarkStore, type HighWaterMarkState } from './high-water-mark-s
 export { describeLicense, keyHint, licenseBanner, type LicenseBanner, type LicenseDescription } from './license-description.js';
 export { verifyTenantLicense, type TenantInvalidReason, type TenantVerification, type TenantVerifyOptions } from './license-verification.js';
 export { machineFingerprint, readMachineFacts, type MachineFacts, type MachineFingerprint } from './machine-fingerprint.js';
-export { PhoneHomeClient, systemTimer, type PhoneHomeOptions, type PhoneHomeOutcome, type SdkTimer } from './phone-home-client.js';
+export { PhoneHomeClient, systemTimer, type PhoneHomeAttempt, type PhoneHomeOptions, type PhoneHomeOutcome, type SdkTimer } from './phone-home-client.js';
 export { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';
 export {
   TenantLicense,

@@ -173,7 +173,77 @@ describe('PhoneHomeClient against a local HTTP server', () => {
     expect(received).toEqual([]);
   });
 
+  it('never re-sends the token to a redirect target: a redirect is a failure with a clear message', async () => {
+    handler = (_body, response) => {
+      response.writeHead(307, { location: `${baseUrl}/elsewhere` });
+      response.end();
+    };
+    const { client, license, logger } = await setup();
+    const result = await client.phoneHome();
+    expect(result).toMatchObject({ outcome: 'failed', code: 'REDIRECT', message: expect.stringContaining('ATLASAI_CP_URL') });
+    expect(received.map((call) => call.path)).toEqual(['/api/v1/phone-home']);
+    expect(license.token).toBe(currentToken);
+    expect(logger.lines.at(-1)).toMatch(/^\[license\] Phone-home failed: REDIRECT \(.+\); keeping the current license$/);
+  });
+
+  it('refuses a plain-http control plane unless it is loopback or explicitly allowed', async () => {
+    const { license } = await setup();
+    const client = (cpUrl: string, allowInsecureHttp?: boolean) => new PhoneHomeClient({ license, cpUrl, tpVersion: '1.3.0', allowInsecureHttp });
+    expect(() => client('http://cp.example.com')).toThrow(/http:\/\/cp\.example\.com.*https.*ATLASAI_CP_ALLOW_INSECURE_HTTP=1/);
+    expect(() => client('http://10.0.0.5:8080', false)).toThrow(/https/);
+    for (const url of ['https://cp.example.com', 'http://localhost:3000', 'http://127.0.0.1:9', 'http://[::1]:3000']) expect(() => client(url)).not.toThrow();
+    expect(() => client('http://cp.example.com', true)).not.toThrow();
+  });
+
+  it('records the last attempt and its result apart from last_phone_home, which stays the last successful renewal', async () => {
+    handler = json(409, { code: 'LICENSE_SUPERSEDED', message: 'a newer license exists' });
+    const { client, license, clock } = await setup();
+    expect(client.lastAttempt()).toBeNull();
+    await client.phoneHome();
+    expect(client.lastAttempt()).toEqual({ at: now.toISOString(), outcome: 'refused', code: 'LICENSE_SUPERSEDED' });
+    expect(license.describe().license.last_phone_home).toBeNull();
+
+    handler = renewWith(() => signer.sign(licenseClaims(now, { renewed_from: currentClaims.jti })));
+    clock.advance(60_000);
+    await client.phoneHome();
+    const renewedAt = new Date(now.getTime() + 60_000).toISOString();
+    expect(client.lastAttempt()).toEqual({ at: renewedAt, outcome: 'renewed', code: null });
+    expect(license.describe().license.last_phone_home).toBe(renewedAt);
+
+    handler = json(503, {});
+    clock.advance(60_000);
+    await client.phoneHome();
+    expect(client.lastAttempt()).toEqual({ at: new Date(now.getTime() + 120_000).toISOString(), outcome: 'failed', code: 'SERVER_ERROR' });
+    expect(license.describe().license.last_phone_home).toBe(renewedAt);
+  });
+
   describe('schedule', () => {
+    it('keeps a single schedule when start() is called twice, also while a call is in flight', async () => {
+      handler = json(503, {});
+      const { timer, pending } = fakeTimer();
+      const { client } = await setup({ timer });
+      expect(client.start()).toBe(true);
+      expect(client.start()).toBe(true);
+      expect(pending.size).toBe(1);
+      const [handle, first] = [...pending.entries()][0]!;
+      pending.delete(handle);
+      first.callback();
+      expect(client.start()).toBe(true);
+      await waitFor(() => received.length === 1 && scheduledOnly(pending));
+      await new Promise((done) => setTimeout(done, 50));
+      expect(received).toHaveLength(1);
+      expect(pending.size).toBe(1);
+      client.stop();
+    });
+
+    it('decides the 6-hour cadence at the same effective time as the phase, so a clock set back does not slow it', async () => {
+      const { client, clock, license } = await setup();
+      clock.set(issuedAt.getTime() + 365 * DAY_MS - DAY_MS + 1);
+      expect(license.status().status).toBe('active');
+      clock.set(now);
+      expect(client.nextDelay({ outcome: 'renewed', license_id: 'x' })).toBe(6 * 3_600_000);
+    });
+
     it('calls at start, then every interval, backing off with capped exponential delays and jitter on failure', async () => {
       handler = json(503, {});
       const { timer, pending } = fakeTimer();

@@ -21,8 +21,10 @@ export const systemTimer: SdkTimer = {
 
 export interface PhoneHomeOptions {
   license: TenantLicense;
-  /** The control plane's base URL, e.g. `https://cp.atlastechlab.com`. */
+  /** The control plane's base URL, e.g. `https://cp.atlastechlab.com`; `http:` only for loopback or with `allowInsecureHttp`. */
   cpUrl: string;
+  /** `ATLASAI_CP_ALLOW_INSECURE_HTTP=1`: allow a plain-http control plane that is not on loopback (the token travels in clear). */
+  allowInsecureHttp?: boolean;
   tpVersion: string;
   fingerprint?: string;
   /** `ATLASAI_OFFLINE_MODE=1`: never call home. */
@@ -51,6 +53,23 @@ export type PhoneHomeOutcome =
   /** The reply was unusable: network error, timeout, 5xx, not JSON, or a token this tenant plane will not accept. */
   | { outcome: 'failed'; code: string; message: string };
 
+/** The last call home and how it ended; `last_phone_home` in `describe()` stays the last successful renewal (seed 000). */
+export interface PhoneHomeAttempt {
+  at: string;
+  outcome: 'renewed' | 'refused' | 'failed';
+  /** The server's or the client's code for a refusal or failure; null when renewed. */
+  code: string | null;
+}
+
+/** Why `cpUrl` must not be used: a plain-http address off loopback would send the license token in clear. */
+export function insecureCpUrlProblem(cpUrl: string, allowInsecureHttp: boolean): string | undefined {
+  const url = new URL(cpUrl);
+  if (url.protocol !== 'http:' || allowInsecureHttp) return undefined;
+  const host = url.hostname;
+  if (host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)) return undefined;
+  return `The control plane URL ${url.origin} is plain http: phone-home sends the license token, so use https (or set ATLASAI_CP_ALLOW_INSECURE_HTTP=1 for a trusted network).`;
+}
+
 const renewalSchema = z.object({ license: z.string().min(1) });
 const refusalSchema = z.union([
   z.object({ code: z.string().min(1), message: z.string().optional() }),
@@ -66,6 +85,7 @@ export class PhoneHomeClient {
   private handle: unknown;
   private failures = 0;
   private running = false;
+  private attempt: PhoneHomeAttempt | null = null;
   private readonly clock: SdkClock;
   private readonly timer: SdkTimer;
   private readonly logger: SdkLogger;
@@ -74,14 +94,18 @@ export class PhoneHomeClient {
     this.clock = options.clock ?? systemClock;
     this.timer = options.timer ?? systemTimer;
     this.logger = options.logger ?? consoleLogger;
+    const problem = insecureCpUrlProblem(options.cpUrl, options.allowInsecureHttp ?? false);
+    if (problem) throw new Error(problem);
   }
 
-  /** Phones home now and then on schedule; does nothing in offline mode. Returns whether it is scheduled. */
+  /** Phones home now and then on schedule; does nothing in offline mode. Returns whether it is scheduled; a second call keeps the one schedule. */
   start(): boolean {
     if (this.options.offlineMode) {
       this.logger.info('[license] Phone-home disabled: ATLASAI_OFFLINE_MODE=1');
       return false;
     }
+    // Running covers a call in flight too (no handle then): scheduling again would start a second loop.
+    if (this.running) return true;
     this.running = true;
     this.schedule(0);
     return true;
@@ -98,12 +122,18 @@ export class PhoneHomeClient {
     const skipped = this.skipReason();
     if (skipped) return { outcome: 'skipped', reason: skipped };
     const result = await this.call(this.options.license.token!);
+    this.attempt = { at: this.clock.now().toISOString(), outcome: result.outcome, code: result.outcome === 'renewed' ? null : result.code };
     if (result.outcome === 'renewed') {
       this.logger.info(`[license] Phone-home renewed the license: license_id=${result.license_id}`);
-    } else if (result.outcome !== 'skipped') {
+    } else {
       this.logger.warn(`[license] Phone-home ${result.outcome}: ${result.code} (${result.message}); keeping the current license`);
     }
     return result;
+  }
+
+  /** The last call home (not skipped ones) and its result, or null before the first; in memory, per process. */
+  lastAttempt(): PhoneHomeAttempt | null {
+    return this.attempt;
   }
 
   /** The delay before the next call after `outcome`: the interval on success, backoff on failure. */
@@ -136,7 +166,8 @@ export class PhoneHomeClient {
     const snapshot = this.options.license.status();
     // Seed 004: when expiry is a day away, check every 6 hours so a renewal still lands in time.
     const expiresAt = snapshot.valid ? snapshot.claims.exp * 1000 : Number.POSITIVE_INFINITY;
-    const urgent = expiresAt - this.clock.now().getTime() < DAY_MS;
+    // The same effective time as the phase: a clock set back must not stretch the cadence of an almost expired license.
+    const urgent = expiresAt - this.options.license.effectiveNow().getTime() < DAY_MS;
     return urgent ? Math.min(regular, this.options.urgentIntervalMs ?? 6 * 3_600_000) : regular;
   }
 
@@ -149,7 +180,7 @@ export class PhoneHomeClient {
     return undefined;
   }
 
-  private async call(token: string): Promise<PhoneHomeOutcome> {
+  private async call(token: string): Promise<Exclude<PhoneHomeOutcome, { outcome: 'skipped' }>> {
     const license = this.options.license;
     const body = {
       license: token,
@@ -168,11 +199,15 @@ export class PhoneHomeClient {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
         signal: controller.signal,
+        // Following a redirect would POST the token to an address nobody configured.
+        redirect: 'error',
       });
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) return redirectFailure(`HTTP ${response.status}`);
       status = response.status;
       text = await response.text();
     } catch (error) {
       if (controller.signal.aborted) return { outcome: 'failed', code: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` };
+      if (/redirect/i.test(`${errorMessage(error)} ${(error as { cause?: { message?: string } }).cause?.message ?? ''}`)) return redirectFailure('a redirect');
       return { outcome: 'failed', code: 'NETWORK_ERROR', message: errorMessage(error) };
     } finally {
       this.timer.clearTimeout(timeout);
@@ -192,6 +227,14 @@ export class PhoneHomeClient {
     license.recordPhoneHome(this.clock.now());
     return { outcome: 'renewed', license_id: replaced.license_id };
   }
+}
+
+function redirectFailure(answer: string): Extract<PhoneHomeOutcome, { outcome: 'failed' }> {
+  return {
+    outcome: 'failed',
+    code: 'REDIRECT',
+    message: `the control plane answered ${answer}; the token is not re-sent to another address, set ATLASAI_CP_URL to the final URL`,
+  };
 }
 
 function parseJson(text: string): unknown {

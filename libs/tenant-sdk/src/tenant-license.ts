@@ -196,6 +196,11 @@ export class TenantLicense {
     return this.activeUses.report(this.marks.effectiveNow(this.clock.now()));
   }
 
+  /** The later of the wall clock and the high-water mark: the time every phase is judged at. */
+  effectiveNow(): Date {
+    return this.marks.effectiveNow(this.clock.now());
+  }
+
   recordPhoneHome(at: Date): void {
     this.marks.recordPhoneHome(at);
   }

@@ -62,6 +62,13 @@ describe('createTenantLicensing (environment)', () => {
     expect(offline.license.describe().offline_mode).toBe(true);
   });
 
+  it('refuses a plain-http ATLASAI_CP_URL off loopback unless ATLASAI_CP_ALLOW_INSECURE_HTTP=1', async () => {
+    await expect(create({ ATLASAI_CP_URL: 'http://cp.example' })).rejects.toThrow(TenantLicenseConfigError);
+    await expect(create({ ATLASAI_CP_URL: 'http://cp.example' })).rejects.toThrow(/^ATLASAI_CP_URL: .*plain http.*https.*ATLASAI_CP_ALLOW_INSECURE_HTTP=1/);
+    expect((await create({ ATLASAI_CP_URL: 'http://cp.example', ATLASAI_CP_ALLOW_INSECURE_HTTP: '1' })).phoneHome).toBeDefined();
+    expect((await create({ ATLASAI_CP_URL: 'http://127.0.0.1:3000' })).phoneHome).toBeDefined();
+  });
+
   it('binds to ATLASAI_MACHINE_ID: a license locked to another code is invalid', async () => {
     const machine = await create({ ATLASAI_MACHINE_ID: 'node-a', CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem });
     const locked = await signer.sign(licenseClaims(now, { fingerprint: machine.fingerprint }));

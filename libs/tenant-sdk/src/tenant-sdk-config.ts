@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EnforcementPolicy } from './enforcement.js';
 import { machineFingerprint } from './machine-fingerprint.js';
-import { PhoneHomeClient, type SdkTimer } from './phone-home-client.js';
+import { insecureCpUrlProblem, PhoneHomeClient, type SdkTimer } from './phone-home-client.js';
 import { consoleLogger, type SdkClock, type SdkLogger } from './sdk-logger.js';
 import { TenantLicense } from './tenant-license.js';
 import { loadTrustedKeys, loadTrustedKeysFromFile, type TrustedKeys } from './trusted-keys.js';
@@ -16,19 +16,25 @@ const optionalText = z
   .transform((value) => (value?.trim() ? value.trim() : undefined));
 
 /** The tenant plane's licensing variables (seed 000 names where it has them). */
-export const tenantLicenseEnvSchema = z.object({
-  ATLASAI_LICENSE_KEY: optionalText,
-  CP_LICENSE_PUBLIC_KEY: optionalText,
-  CP_LICENSE_PUBLIC_KEY_FILE: optionalText,
-  ATLASAI_LICENSE_FILE: optionalText,
-  ATLASAI_LICENSE_STATE_FILE: optionalText,
-  ATLASAI_OFFLINE_MODE: flag,
-  ATLASAI_CP_URL: z.url({ protocol: /^https?$/ }).optional(),
-  LICENSE_PHONE_HOME_INTERVAL_MS: z.coerce.number().int().min(1000).default(86_400_000),
-  LICENSE_ISSUER: z.string().min(1).default('https://cp.atlastechlab.com'),
-  LICENSE_AUDIENCE: z.string().min(1).default('atlasai-tenant-plane'),
-  ATLASAI_LICENSE_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
-});
+export const tenantLicenseEnvSchema = z
+  .object({
+    ATLASAI_LICENSE_KEY: optionalText,
+    CP_LICENSE_PUBLIC_KEY: optionalText,
+    CP_LICENSE_PUBLIC_KEY_FILE: optionalText,
+    ATLASAI_LICENSE_FILE: optionalText,
+    ATLASAI_LICENSE_STATE_FILE: optionalText,
+    ATLASAI_OFFLINE_MODE: flag,
+    ATLASAI_CP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ATLASAI_CP_ALLOW_INSECURE_HTTP: flag,
+    LICENSE_PHONE_HOME_INTERVAL_MS: z.coerce.number().int().min(1000).default(86_400_000),
+    LICENSE_ISSUER: z.string().min(1).default('https://cp.atlastechlab.com'),
+    LICENSE_AUDIENCE: z.string().min(1).default('atlasai-tenant-plane'),
+    ATLASAI_LICENSE_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  })
+  .superRefine((env, context) => {
+    const problem = env.ATLASAI_CP_URL ? insecureCpUrlProblem(env.ATLASAI_CP_URL, env.ATLASAI_CP_ALLOW_INSECURE_HTTP) : undefined;
+    if (problem) context.addIssue({ code: 'custom', path: ['ATLASAI_CP_URL'], message: problem });
+  });
 export type TenantLicenseEnv = z.infer<typeof tenantLicenseEnvSchema>;
 
 /** Raised at boot for a bad variable; the message names every offending one. */
@@ -89,6 +95,7 @@ export async function createTenantLicensing(options: TenantLicensingOptions): Pr
       ? new PhoneHomeClient({
           license,
           cpUrl: config.ATLASAI_CP_URL,
+          allowInsecureHttp: config.ATLASAI_CP_ALLOW_INSECURE_HTTP,
           tpVersion: options.tpVersion,
           fingerprint,
           intervalMs: config.LICENSE_PHONE_HOME_INTERVAL_MS,
