@@ -3,6 +3,7 @@ import { NotificationOutbox1764000050000 } from './1764000050000-NotificationOut
 import { PhoneHome1764000100000 } from './1764000100000-PhoneHome.js';
 import { Billing1764000200000 } from './1764000200000-Billing.js';
 import { NotificationDelivery1764000300000 } from './1764000300000-NotificationDelivery.js';
+import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   PhoneHome1764000100000,
   Billing1764000200000,
   NotificationDelivery1764000300000,
+  RetiredPrices1764000400000,
 ];

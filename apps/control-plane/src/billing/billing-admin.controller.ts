@@ -11,7 +11,14 @@ import { DataSource } from 'typeorm';
 const PRICE_IN_USE = { status: 409, code: 'PRICE_IN_USE', message: 'Stripe price "price_123" is already the monthly price of plan "core".' };
 
 function priceView(price: StripePriceEntity) {
-  return { price_id: price.priceId, plan_id: price.planId, addon_id: price.addonId, billing_interval: price.billingInterval, created_at: price.createdAt };
+  return {
+    price_id: price.priceId,
+    plan_id: price.planId,
+    addon_id: price.addonId,
+    billing_interval: price.billingInterval,
+    created_at: price.createdAt,
+    retired_at: price.retiredAt,
+  };
 }
 
 /** Staff side of billing: the plan and add-on price mapping, and the Stripe events received. */
