@@ -208,6 +208,16 @@ describe('tenant SDK in a Nest tenant plane against the real control plane (end 
     // Another tenant's license is refused.
     const other = await byocTenant('someone-else');
     expect(await tp(plane, 'PUT', '/api/admin/license', { token: other })).toMatchObject({ status: 409, body: { code: 'LICENSE_OTHER_TENANT' } });
+
+    // As the SDK README wires it: no token is a 400, an unverifiable one a 409 with the refusal code and reason.
+    for (const body of [{}, { token: '  ' }, { token: 42 }]) {
+      expect(await tp(plane, 'PUT', '/api/admin/license', body)).toMatchObject({ status: 400, body: { statusCode: 400, code: 'LICENSE_TOKEN_REQUIRED' } });
+    }
+    expect(await tp(plane, 'PUT', '/api/admin/license', { token: 'not-a-jwt' })).toMatchObject({
+      status: 409,
+      body: { statusCode: 409, code: 'LICENSE_INVALID', reason: 'MALFORMED' },
+    });
+    expect((await tp(plane, 'GET', '/api/admin/license')).body.license).toMatchObject({ status: 'active', days_remaining: 365 });
   });
 
   it('reports a license locked to another machine as invalid with FINGERPRINT_MISMATCH', async () => {

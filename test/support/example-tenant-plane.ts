@@ -20,9 +20,12 @@ class LicenseController {
     return this.license.banner();
   }
 
+  /** As in the SDK README: no token is a 400, a refused one a 409 with the refusal code, never a 200 with accepted=false. */
   @Put()
   async upload(@Body() body: { token?: unknown }) {
-    const result = await this.license.replace(typeof body?.token === 'string' ? body.token : '');
+    if (typeof body?.token !== 'string' || !body.token.trim())
+      throw new HttpException({ statusCode: 400, code: 'LICENSE_TOKEN_REQUIRED', message: 'Send {"token": "<license>"}.' }, 400);
+    const result = await this.license.replace(body.token);
     if (!result.accepted) throw new HttpException({ statusCode: 409, code: result.code, message: result.message, reason: result.reason }, 409);
     return this.license.describe();
   }
