@@ -132,6 +132,25 @@ describe('Stripe webhook: bad input (end to end)', () => {
     expect(metrics).toContain('la_stripe_webhook_events_total{type="customer.subscription.updated",outcome="duplicate"} 1');
   });
 
+  it('accepts a signed 200 KB event (the webhook has its own body limit), while other routes keep BODY_LIMIT_BYTES', async () => {
+    const lines = Array.from({ length: 400 }, (_, index) => ({ id: `il_${index}`, object: 'line_item', description: 'x'.repeat(480) }));
+    const event = stripe.event('invoice.finalized', { id: 'in_big', object: 'invoice', customer, lines: { object: 'list', data: lines } }, cp.clock.now());
+    expect(event.payload.length).toBeGreaterThan(200_000);
+    const accepted = await stripe.deliver(cp, event);
+    expect([accepted.status, accepted.body.outcome]).toEqual([200, 'ignored']);
+
+    const elsewhere = await cp.http('POST', '/api/v1/tenants', {
+      token: support,
+      rawBody: JSON.stringify({ id: 'bigcorp', name: 'x'.repeat(200_000), contact_email: 'a@bigcorp.example', deployment_mode: 'saas' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+
+    const huge = stripe.event('invoice.finalized', { id: 'in_huge', object: 'invoice', customer, padding: 'x'.repeat(1_100_000) }, cp.clock.now());
+    const refused = await stripe.deliver(cp, huge);
+    expect([refused.status, refused.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
   it('validates the price mapping: the shape of a price id, and one owner per price', async () => {
     const bad = await cp.http('PUT', '/api/v1/plans/core/prices', { token: support, body: { monthly: 'prod_notAPrice' } });
     expect([bad.status, bad.body.error.code, bad.body.error.details[0].field]).toEqual([400, 'VALIDATION_FAILED', 'monthly']);

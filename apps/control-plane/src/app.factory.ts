@@ -1,10 +1,13 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { STRIPE_WEBHOOK_PATH } from './billing/stripe-webhook.controller.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
@@ -42,6 +45,18 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.use(helmet());
   // CORS stays closed (no Access-Control-* headers) unless origins are listed.
   if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, exposedHeaders: ['X-Request-Id'] });
+  // Stripe events (an invoice with many lines) can outgrow any API request, and Stripe retries a 413 until it
+  // gives up, so the webhook gets its own limit. It parses first; the general parser then skips the parsed body.
+  app.use(
+    STRIPE_WEBHOOK_PATH,
+    json({
+      limit: config.STRIPE_WEBHOOK_BODY_LIMIT_BYTES,
+      // The signature is verified over these exact bytes (what Nest's rawBody option keeps on other routes).
+      verify: (request: IncomingMessage & { rawBody?: Buffer }, _response, buffer) => {
+        request.rawBody = buffer;
+      },
+    }),
+  );
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
