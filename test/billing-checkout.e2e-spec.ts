@@ -66,6 +66,25 @@ describe('Checkout, Customer Portal and login links (end to end)', () => {
     expect(bound.stripe_customer_id).toBe(sessions[0].params.customer);
   });
 
+  it('keys a Checkout by the request id and its parameters: a reused X-Request-Id with other parameters is a new session', async () => {
+    const withId = (body: Record<string, unknown>) =>
+      cp.http('POST', '/api/v1/billing/checkout-sessions', { token: support, body, headers: { 'x-request-id': 'req-reused-1' } });
+    const annual = await withId({ tenant_id: 'umbrella', plan_id: 'core', billing_interval: 'annual' });
+    expect(annual.status).toBe(201);
+    const monthly = await withId({ tenant_id: 'umbrella', plan_id: 'core', billing_interval: 'monthly', addons: ['automation_pro'] });
+    expect([monthly.status, monthly.text]).toEqual([201, expect.any(String)]);
+    expect(monthly.body.id).not.toBe(annual.body.id);
+    // The same request retried (same id, same parameters) is the same session: Stripe replays it.
+    const retried = await withId({ tenant_id: 'umbrella', plan_id: 'core', billing_interval: 'annual' });
+    expect([retried.status, retried.body.id]).toEqual([201, annual.body.id]);
+    const keys = stripe
+      .requestsTo('/v1/checkout/sessions')
+      .slice(-3)
+      .map((request) => request.idempotencyKey);
+    expect(keys[0]).toBe(keys[2]);
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
   it('gives a portal URL, creating the customer of a tenant that has none from its contact email', async () => {
     const response = await portal('wayne');
     expect(response.status).toBe(201);

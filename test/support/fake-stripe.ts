@@ -39,7 +39,8 @@ export class FakeStripe {
   readonly requests: FakeStripeRequest[] = [];
   readonly customers = new Map<string, Record<string, unknown>>();
   readonly subscriptions = new Map<string, Record<string, unknown>>();
-  private readonly idempotent = new Map<string, { status: number; body: unknown }>();
+  /** Responses by idempotency key, with the parameters first sent under it (Stripe compares them on reuse). */
+  private readonly idempotent = new Map<string, { params: string; status: number; body: unknown }>();
   private failures: { prefix: string; remaining: number }[] = [];
   private server!: Server;
   private sequence = 0;
@@ -187,12 +188,22 @@ export class FakeStripe {
       response.setHeader('stripe-should-retry', 'false');
       return this.send(response, 500, { error: { type: 'api_error', message: 'fake Stripe was told to fail' } });
     }
+    const sent = JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
     if (request.method === 'POST' && idempotencyKey) {
       const replay = this.idempotent.get(`${url.pathname}|${idempotencyKey}`);
+      // As real Stripe: the same key replays the first answer, but only for the same parameters.
+      if (replay && replay.params !== sent) {
+        return this.send(response, 400, {
+          error: {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          },
+        });
+      }
       if (replay) return this.send(response, replay.status, replay.body);
     }
     const [status, body] = this.route(request.method ?? 'GET', url.pathname, params);
-    if (request.method === 'POST' && idempotencyKey) this.idempotent.set(`${url.pathname}|${idempotencyKey}`, { status, body });
+    if (request.method === 'POST' && idempotencyKey) this.idempotent.set(`${url.pathname}|${idempotencyKey}`, { params: sent, status, body });
     this.send(response, status, body);
   }
 

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type Stripe from 'stripe';
 import { DataSource, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
@@ -48,19 +50,20 @@ export class CheckoutService {
       );
     }
     const customer = await this.customerFor(tenant);
-    const session = await this.stripe.createCheckoutSession(
-      {
-        mode: 'subscription',
-        customer,
-        client_reference_id: tenant.id,
-        line_items: [planPrice, ...addonPrices].map((price) => ({ price: price.priceId, quantity: 1 })),
-        success_url: this.config.CHECKOUT_SUCCESS_URL,
-        cancel_url: this.config.CHECKOUT_CANCEL_URL,
-        metadata: { tenant_id: tenant.id },
-        subscription_data: { metadata: { tenant_id: tenant.id } },
-      },
-      `checkout:${tenant.id}:${by.requestId ?? plan.id}`,
-    );
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: 'subscription',
+      customer,
+      client_reference_id: tenant.id,
+      line_items: [planPrice, ...addonPrices].map((price) => ({ price: price.priceId, quantity: 1 })),
+      success_url: this.config.CHECKOUT_SUCCESS_URL,
+      cancel_url: this.config.CHECKOUT_CANCEL_URL,
+      metadata: { tenant_id: tenant.id },
+      subscription_data: { metadata: { tenant_id: tenant.id } },
+    };
+    // A retry of the same request gets the same session; the caller's X-Request-Id reused for another plan,
+    // interval or add-ons is a different request (Stripe refuses one key with different parameters).
+    const paramsHash = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 32);
+    const session = await this.stripe.createCheckoutSession(params, `checkout:${tenant.id}:${by.requestId ? `${by.requestId}:` : ''}${paramsHash}`);
     if (!session.url) throw new AppError(502, 'STRIPE_UNAVAILABLE', 'Stripe returned a Checkout session without a URL.');
     await this.dataSource.transaction((tx) =>
       this.audit.record(tx, by, 'billing.checkout_session_created', 'tenant', tenant.id, {
