@@ -155,6 +155,16 @@ describe('Checkout, Customer Portal and login links (end to end)', () => {
     expect([twice.status, twice.body.error.code]).toEqual([409, 'ALREADY_SUBSCRIBED']);
   });
 
+  it('refuses staff PUT and PATCH of a Stripe-managed subscription with 409 SUBSCRIPTION_MANAGED_BY_STRIPE', async () => {
+    const path = '/api/v1/tenants/umbrella/subscription';
+    const put = await cp.http('PUT', path, { token: support, body: { plan_id: 'operations', billing_interval: 'monthly' } });
+    expect([put.status, put.body.error.code]).toEqual([409, 'SUBSCRIPTION_MANAGED_BY_STRIPE']);
+    expect(put.body.error.message).toMatch(/sub_umbrella.*Stripe.*Customer Portal/);
+    const patch = await cp.http('PATCH', path, { token: support, body: { status: 'suspended' } });
+    expect([patch.status, patch.body.error.code]).toEqual([409, 'SUBSCRIPTION_MANAGED_BY_STRIPE']);
+    expect((await cp.http('GET', path, { token: support })).body).toMatchObject({ status: 'active', plan_id: 'core', billing_interval: 'annual' });
+  });
+
   it('cancels on customer.subscription.deleted: blocked, one canceled email, and checkout is open again', async () => {
     stripe.setStatus('sub_umbrella', 'canceled');
     const customer = stripe.requestsTo('/v1/checkout/sessions')[0].params.customer;

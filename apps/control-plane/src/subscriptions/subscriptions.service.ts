@@ -13,7 +13,14 @@ import { graceEndsAt } from './subscription-rules.js';
 import { SubscriptionEntity } from './subscription.entity.js';
 import type { PatchSubscriptionInput, PutSubscriptionInput } from './subscriptions.schemas.js';
 
-/** Staff-managed subscriptions, for customers billed outside Stripe. */
+export function managedByStripe(tenantId: string, stripeSubscriptionId: string): AppError {
+  return AppError.conflict(
+    'SUBSCRIPTION_MANAGED_BY_STRIPE',
+    `The subscription of tenant "${tenantId}" is managed by Stripe (${stripeSubscriptionId}); change it in Stripe or through the Customer Portal, not here.`,
+  );
+}
+
+/** Staff-managed subscriptions, for customers billed outside Stripe; a Stripe-managed one is read-only here. */
 @Injectable()
 export class SubscriptionsService {
   constructor(
@@ -62,6 +69,8 @@ export class SubscriptionsService {
     return this.subscriptions.manager.transaction(async (manager) => {
       await this.tenants.get(tenantId, manager);
       const current = await manager.findOne(SubscriptionEntity, { where: { tenantId }, lock: { mode: 'pessimistic_write' } });
+      // Stripe drives this one: a staff edit would be overwritten by the next webhook (and bill nothing).
+      if (current?.stripeSubscriptionId) throw managedByStripe(tenantId, current.stripeSubscriptionId);
       const next = resolve(current);
       const plan = await this.plans.get(next.plan_id, manager);
       assertAddonsAvailable(plan, next.addons);
