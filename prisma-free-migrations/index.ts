@@ -4,6 +4,7 @@ import { PhoneHome1764000100000 } from './1764000100000-PhoneHome.js';
 import { Billing1764000200000 } from './1764000200000-Billing.js';
 import { NotificationDelivery1764000300000 } from './1764000300000-NotificationDelivery.js';
 import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
+import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Billing1764000200000,
   NotificationDelivery1764000300000,
   RetiredPrices1764000400000,
+  SecondSubscriptionOutcome1764000500000,
 ];

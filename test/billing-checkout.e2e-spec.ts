@@ -155,6 +155,30 @@ describe('Checkout, Customer Portal and login links (end to end)', () => {
     expect([twice.status, twice.body.error.code]).toEqual([409, 'ALREADY_SUBSCRIBED']);
   });
 
+  it('records a second live subscription from another open Checkout session as second_subscription, for staff to resolve', async () => {
+    const customer = stripe.requestsTo('/v1/checkout/sessions')[0].params.customer;
+    const now = cp.clock.now();
+    stripe.setSubscription({ id: 'sub_umbrellaTwice', customer, status: 'active', prices: [PRICES.core.monthly], periodStart: now, periodEnd: now });
+    const event = stripe.event(
+      'checkout.session.completed',
+      { id: 'cs_twice', object: 'checkout.session', customer, subscription: 'sub_umbrellaTwice', client_reference_id: 'umbrella' },
+      now,
+    );
+    expect((await stripe.deliver(cp, event)).body.outcome).toBe('second_subscription');
+    const listed = await cp.http('GET', '/api/v1/billing/stripe-events?outcome=second_subscription&tenant_id=umbrella', { token: support });
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({
+        id: event.id,
+        stripe_subscription_id: 'sub_umbrellaTwice',
+        detail: expect.stringMatching(/^second subscription for tenant umbrella/),
+      }),
+    ]);
+    expect((await cp.http('GET', '/api/v1/tenants/umbrella/subscription', { token: support })).body).toMatchObject({
+      status: 'active',
+      billing_interval: 'annual',
+    });
+  });
+
   it('refuses staff PUT and PATCH of a Stripe-managed subscription with 409 SUBSCRIPTION_MANAGED_BY_STRIPE', async () => {
     const path = '/api/v1/tenants/umbrella/subscription';
     const put = await cp.http('PUT', path, { token: support, body: { plan_id: 'operations', billing_interval: 'monthly' } });

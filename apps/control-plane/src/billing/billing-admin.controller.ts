@@ -49,7 +49,7 @@ export class BillingAdminController {
     return { items: (await this.prices.setForAddon(id, body, actor)).map(priceView) };
   }
 
-  /** Every Stripe event received, newest first; `outcome=unknown_customer` or `unknown_price` shows what needs a mapping. */
+  /** Every Stripe event received, newest first; `unknown_customer` or `unknown_price` shows what needs a mapping, `second_subscription` a double Checkout. */
   @Get('billing/stripe-events')
   @RequireRole('viewer')
   async listEvents(@Query(new ZodPipe(listStripeEventsSchema, 'query string')) query: ListStripeEventsQuery) {

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const STRIPE_EVENT_OUTCOMES = ['processed', 'unchanged', 'ignored', 'unknown_customer', 'unknown_price'] as const;
+/** `second_subscription`: another live subscription for a tenant that has one (two Checkouts completed); staff resolve it in Stripe. */
+export const STRIPE_EVENT_OUTCOMES = ['processed', 'unchanged', 'ignored', 'unknown_customer', 'unknown_price', 'second_subscription'] as const;
 export type StripeEventOutcome = (typeof STRIPE_EVENT_OUTCOMES)[number];
 
 /** Every Stripe event received once; the id is the idempotency key, stored with the event's effect. */

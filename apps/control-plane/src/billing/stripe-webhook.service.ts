@@ -121,7 +121,7 @@ export class StripeWebhooks {
       const result = HANDLED.has(event.type)
         ? await this.apply(manager, event, refs, requestId)
         : { outcome: 'ignored' as const, detail: 'event type not handled' };
-      if (result.outcome === 'unknown_customer' || result.outcome === 'unknown_price') {
+      if (result.outcome === 'unknown_customer' || result.outcome === 'unknown_price' || result.outcome === 'second_subscription') {
         this.logger.warn(`Stripe event ${event.id} (${event.type}) changed nothing: ${result.detail}`);
       }
       await manager.update(StripeEventEntity, { id: event.id }, { outcome: result.outcome, detail: result.detail ?? null, tenantId: result.tenantId ?? null });
@@ -150,9 +150,17 @@ export class StripeWebhooks {
     const current = await manager.findOne(SubscriptionEntity, { where: { tenantId: tenant.id }, lock: { mode: 'pessimistic_write' } });
     if (current?.stripeSubscriptionId && current.stripeSubscriptionId !== remote.id) {
       // A tenant moves to another Stripe subscription only once the one it has is over and the new one is live.
-      const replaceable = current.status === 'canceled' && !['canceled', 'incomplete', 'incomplete_expired'].includes(remote.status);
-      if (!replaceable)
-        return { outcome: 'ignored', detail: `tenant follows subscription ${current.stripeSubscriptionId}, not ${remote.id}`, tenantId: tenant.id };
+      const live = !['canceled', 'incomplete', 'incomplete_expired'].includes(remote.status);
+      if (current.status !== 'canceled' && live) {
+        // Several Checkout sessions can be open at once; a second one completed bills the customer twice.
+        return {
+          outcome: 'second_subscription',
+          detail: `second subscription for tenant ${tenant.id}: ${remote.id} (${remote.status}) while it follows ${current.stripeSubscriptionId}; cancel one in Stripe`,
+          tenantId: tenant.id,
+        };
+      }
+      // A late event of a subscription that is over, or one still being paid for the first time.
+      if (!live) return { outcome: 'ignored', detail: `tenant follows subscription ${current.stripeSubscriptionId}, not ${remote.id}`, tenantId: tenant.id };
     }
     const standing = standingOf(remote.status);
     const episodeStart = standing === 'delinquent' ? await this.lastRecovery(manager, current) : null;
