@@ -1,5 +1,5 @@
 import { DEFAULT_GRACE } from './subscription-rules.js';
-import { cycleOf, graceEndingNoticeDue, graceIsOver, nextState, type SubscriptionState } from './subscription-transitions.js';
+import { cycleOf, earlierGraceEnd, graceEndingNoticeDue, graceIsOver, nextState, type SubscriptionState } from './subscription-transitions.js';
 
 const failedAt = new Date('2026-11-24T12:00:00Z');
 const monthly = { failedAt, interval: 'monthly' as const, grace: DEFAULT_GRACE };
@@ -19,6 +19,15 @@ describe('subscription transitions', () => {
 
   it('keeps the grace end where it is on further failures', () => {
     expect(nextState(state('past_due', new Date('2026-12-01T12:00:00Z')), 'delinquent', { ...monthly, failedAt: new Date('2026-11-27T00:00:00Z') })).toBeNull();
+  });
+
+  it('moves the grace end earlier for an earlier failure delivered late, never later, and not for one of a previous episode', () => {
+    const lateEnd = new Date('2026-12-04T12:00:00Z');
+    expect(earlierGraceEnd(state('past_due', lateEnd), { ...monthly, episodeStart: null })).toEqual(new Date('2026-12-01T12:00:00Z'));
+    expect(earlierGraceEnd(state('past_due', lateEnd), { ...annual, episodeStart: null })).toBeNull();
+    expect(earlierGraceEnd(state('past_due', new Date('2026-11-30T12:00:00Z')), { ...monthly, episodeStart: null })).toBeNull();
+    expect(earlierGraceEnd(state('past_due', lateEnd), { ...monthly, episodeStart: new Date('2026-11-25T00:00:00Z') })).toBeNull();
+    expect(earlierGraceEnd(state('suspended', lateEnd), { ...monthly, episodeStart: null })).toBeNull();
   });
 
   it('never moves a suspended subscription back to past_due while Stripe still retries', () => {
