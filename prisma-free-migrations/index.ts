@@ -5,6 +5,7 @@ import { Billing1764000200000 } from './1764000200000-Billing.js';
 import { NotificationDelivery1764000300000 } from './1764000300000-NotificationDelivery.js';
 import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
+import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   NotificationDelivery1764000300000,
   RetiredPrices1764000400000,
   SecondSubscriptionOutcome1764000500000,
+  ServiceTokenTenant1764000600000,
 ];

@@ -9,11 +9,11 @@ describe('entitlements (end to end)', () => {
   beforeAll(async () => {
     cp = await startTestApp('billing-entitlements', { env: { NOTIFICATIONS_WORKER_IN_PROCESS: 'false', BILLING_SWEEP_INTERVAL_MS: '86400000' } });
     support = await cp.token('support');
-    service = await cp.token('service');
     await cp.http('POST', '/api/v1/tenants', {
       token: support,
       body: { id: 'hooli', name: 'Hooli', contact_email: 'it@hooli.example', deployment_mode: 'saas' },
     });
+    service = await cp.token('service', 'hooli');
   });
 
   afterAll(() => cp.destroy());
@@ -84,8 +84,39 @@ describe('entitlements (end to end)', () => {
     expect((await get({}, await cp.token('viewer'))).status).toBe(200);
     const other = await cp.http('GET', '/api/v1/tenants/hooli', { token: service });
     expect([other.status, other.body.error.code]).toEqual([403, 'FORBIDDEN']);
-    const missing = await cp.http('GET', '/api/v1/tenants/nobody/entitlements', { token: service });
+    const missing = await cp.http('GET', '/api/v1/tenants/nobody/entitlements', { token: await cp.token('viewer') });
     expect([missing.status, missing.body.error.code]).toEqual([404, 'TENANT_NOT_FOUND']);
     expect((await cp.http('GET', '/api/v1/tenants/hooli/entitlements')).status).toBe(401);
+  });
+
+  it("keeps a service token to its own tenant's entitlements", async () => {
+    await cp.http('POST', '/api/v1/tenants', {
+      token: support,
+      body: { id: 'initrode', name: 'Initrode', contact_email: 'it@initrode.example', deployment_mode: 'saas' },
+    });
+    const neighbour = await cp.http('GET', '/api/v1/tenants/initrode/entitlements', { token: service });
+    expect(neighbour).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN', message: expect.stringContaining('belongs to tenant "hooli"') } } });
+    const unknown = await cp.http('GET', '/api/v1/tenants/nobody/entitlements', { token: service });
+    expect(unknown.status).toBe(403);
+    const own = await cp.http('GET', '/api/v1/tenants/initrode/entitlements', { token: await cp.token('service', 'initrode') });
+    expect(own.status).toBe(200);
+  });
+
+  it('creates a service token only for an existing tenant, and staff tokens without one', async () => {
+    const admin = await cp.token('admin');
+    const create = (body: unknown) => cp.http('POST', '/api/v1/tokens', { token: admin, body });
+    expect(await create({ name: 'saas-plane', role: 'service' })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'tenant_id' }] } } });
+    expect(await create({ name: 'staff', role: 'viewer', tenant_id: 'hooli' })).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'tenant_id' }] } },
+    });
+    expect(await create({ name: 'saas-plane', role: 'service', tenant_id: 'nobody' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'TENANT_NOT_FOUND' } },
+    });
+    expect(await create({ name: 'saas-plane', role: 'service', tenant_id: 'hooli' })).toMatchObject({
+      status: 201,
+      body: { role: 'service', tenantId: 'hooli' },
+    });
   });
 });

@@ -31,9 +31,9 @@ describe.each([
     stripe = await FakeStripe.start();
     cp = await startTestApp(`billing-${interval}`, { env: billingEnv(stripe) });
     support = await cp.token('support');
-    service = await cp.token('service');
     await mapPrices(cp, support);
     await createTenant(cp, support, tenant, 'byoc');
+    service = await cp.token('service', tenant);
   });
 
   afterAll(async () => {

@@ -14,8 +14,8 @@ export interface TestApp {
   config: AppConfig;
   clock: MovableClock;
   database: TestDatabase;
-  /** Creates a staff token directly (the CLI path is tested on its own). */
-  token(role: StaffRole): Promise<string>;
+  /** Creates a staff token directly (the CLI path is tested on its own); a `service` token needs its tenant. */
+  token(role: StaffRole, tenantId?: string): Promise<string>;
   http(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<TestResponse>;
   /** Stops the app; the database survives until `drop`. */
   close(): Promise<void>;
@@ -68,7 +68,8 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
       await close();
       await database.drop();
     },
-    token: async (role) => (await app.get(ApiTokenService).create({ name: `test-${role}`, role }, { actor: 'test', requestId: null })).token,
+    token: async (role, tenantId) =>
+      (await app.get(ApiTokenService).create({ name: `test-${role}`, role, tenantId }, { actor: 'test', requestId: null })).token,
     http: (method, path, request = {}) => httpCall(baseUrl, method, path, request),
   };
 }

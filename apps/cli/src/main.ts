@@ -59,8 +59,11 @@ tokens
   .description('create an API token; it is printed once and stored only as a hash')
   .requiredOption('--role <role>', `one of ${STAFF_ROLES.join(', ')}`, role)
   .option('--name <name>', 'who or what holds it', 'cli')
-  .action(async (options: { role: StaffRole; name: string }) => {
-    const created = await withControlPlane((app) => app.get(ApiTokenService).create({ name: options.name, role: options.role }, cliActor()));
+  .option('--tenant <id>', 'the tenant a service token belongs to (required for --role service)')
+  .action(async (options: { role: StaffRole; name: string; tenant?: string }) => {
+    const created = await withControlPlane((app) =>
+      app.get(ApiTokenService).create({ name: options.name, role: options.role, tenantId: options.tenant }, cliActor()),
+    );
     print({ token: created.token, ...created.record });
   });
 tokens.command('list').action(async () => print(await withControlPlane((app) => app.get(ApiTokenService).list())));

@@ -14,6 +14,10 @@ export class ApiTokenEntity {
   @Column('text')
   role: StaffRole;
 
+  /** Only for `service` tokens: the one tenant whose entitlements the token may read. */
+  @Column('text', { name: 'tenant_id', nullable: true })
+  tenantId: string | null;
+
   @Column('text', { name: 'token_hash' })
   tokenHash: string;
 

@@ -6,6 +6,7 @@ import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from './auth.decorators.js';
+import { TenantEntity } from '../tenants/tenant.entity.js';
 import { ApiTokenEntity, type StaffRole } from './api-token.entity.js';
 
 const TOKEN_PREFIX = 'la_';
@@ -27,19 +28,28 @@ export class ApiTokenService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(input: { name: string; role: StaffRole }, by: AuditActor): Promise<CreatedApiToken> {
+  async create(input: { name: string; role: StaffRole; tenantId?: string }, by: AuditActor): Promise<CreatedApiToken> {
+    assertTenantScopeFits(input.role, input.tenantId);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     return this.tokens.manager.transaction(async (manager) => {
+      if (input.tenantId && !(await manager.existsBy(TenantEntity, { id: input.tenantId }))) {
+        throw AppError.notFound('Tenant', input.tenantId, 'TENANT_NOT_FOUND');
+      }
       const record = await manager.save(
         manager.create(ApiTokenEntity, {
           name: input.name,
           role: input.role,
+          tenantId: input.tenantId ?? null,
           tokenHash: hashToken(token),
           tokenPrefix: token.slice(0, 8),
           createdBy: by.actor,
         }),
       );
-      await this.audit.record(manager, by, 'api_token.created', 'api_token', record.id, { name: input.name, role: input.role });
+      await this.audit.record(manager, by, 'api_token.created', 'api_token', record.id, {
+        name: input.name,
+        role: input.role,
+        tenant_id: input.tenantId ?? null,
+      });
       return { token, record: view(record) };
     });
   }
@@ -72,6 +82,18 @@ export class ApiTokenService {
       await this.tokens.update({ id: record.id }, { lastUsedAt: now });
     }
     return record;
+  }
+}
+
+/** A `service` token needs its tenant; a staff token must not have one. */
+function assertTenantScopeFits(role: StaffRole, tenantId: string | undefined): void {
+  if (role === 'service' && !tenantId) {
+    throw AppError.validation('A service token belongs to one tenant: give tenant_id.', [{ field: 'tenant_id', message: 'required for the service role' }]);
+  }
+  if (role !== 'service' && tenantId) {
+    throw AppError.validation('Only service tokens belong to a tenant; staff tokens are not scoped.', [
+      { field: 'tenant_id', message: 'only allowed for the service role' },
+    ]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
 import type { StaffRole } from './api-token.entity.js';
 
 export const PUBLIC_ROUTE = 'auth:public';
@@ -14,6 +15,8 @@ export interface Actor {
   tokenId: string;
   name: string;
   role: StaffRole;
+  /** Set for `service` tokens: the one tenant they act for. */
+  tenantId: string | null;
 }
 
 export type AuthenticatedRequest = { actor?: Actor; id?: string };
@@ -23,6 +26,18 @@ export const CurrentActor = createParamDecorator((_data: unknown, context: Execu
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   return { actor: request.actor ? `token:${request.actor.name}` : 'anonymous', requestId: request.id ?? null };
 });
+
+/** The authenticated token behind the request (routes behind the guard always have one). */
+export const RequestActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
+  return context.switchToHttp().getRequest<AuthenticatedRequest>().actor!;
+});
+
+/** A `service` token reaches only its own tenant's data; staff tokens reach every tenant. */
+export function assertTenantScope(actor: Actor, tenantId: string): void {
+  if (actor.role === 'service' && actor.tenantId !== tenantId) {
+    throw new AppError(403, 'FORBIDDEN', `This service token belongs to tenant "${actor.tenantId ?? 'none'}"; it cannot read tenant "${tenantId}".`);
+  }
+}
 
 export interface AuditActor {
   actor: string;

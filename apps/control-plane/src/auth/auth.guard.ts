@@ -24,7 +24,7 @@ export class AuthGuard implements CanActivate {
     if (!presented) throw new AppError(401, 'UNAUTHENTICATED', 'Send a staff API token as "Authorization: Bearer <token>".');
     const token = await this.tokens.authenticate(presented);
     if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'The API token is unknown or revoked.');
-    request.actor = { tokenId: token.id, name: token.name, role: token.role };
+    request.actor = { tokenId: token.id, name: token.name, role: token.role, tenantId: token.tenantId };
     // A route that forgot to declare a role is refused rather than left open.
     if (!required?.some((role) => roleSatisfies(token.role, role))) {
       throw new AppError(403, 'FORBIDDEN', `This action needs the ${required?.join(' or ') ?? 'admin'} role; the token has "${token.role}".`);

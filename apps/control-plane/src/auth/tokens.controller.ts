@@ -2,11 +2,17 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
+import { tenantIdSchema } from '../tenants/tenants.schemas.js';
 import { ApiTokenService } from './api-token.service.js';
 import { STAFF_ROLES } from './api-token.entity.js';
 import { CurrentActor, RequireRole, type AuditActor } from './auth.decorators.js';
 
-export const createTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) });
+export const createTokenSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(STAFF_ROLES),
+  /** Required for, and only for, the `service` role. */
+  tenant_id: tenantIdSchema.optional(),
+});
 
 @Controller('api/v1/tokens')
 @RequireRole('admin')
@@ -15,7 +21,7 @@ export class TokensController {
 
   @Post()
   async create(@Body(new ZodPipe(createTokenSchema)) body: z.infer<typeof createTokenSchema>, @CurrentActor() actor: AuditActor) {
-    const { token, record } = await this.tokens.create(body, actor);
+    const { token, record } = await this.tokens.create({ name: body.name, role: body.role, tenantId: body.tenant_id }, actor);
     return { token, ...record };
   }
 

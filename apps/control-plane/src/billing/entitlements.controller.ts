@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { RequireRole } from '../auth/auth.decorators.js';
+import { assertTenantScope, RequestActor, RequireRole, type Actor } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { Entitlements, entitlementsEtag } from './entitlements.service.js';
 
@@ -12,7 +12,13 @@ export class EntitlementsController {
   @Get()
   @RequireRole('viewer', 'service')
   @ApiErrors({ status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' })
-  async get(@Param('tenantId') tenantId: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) response: Response) {
+  async get(
+    @Param('tenantId') tenantId: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+    @RequestActor() actor: Actor,
+  ) {
+    assertTenantScope(actor, tenantId);
     const body = await this.entitlements.forTenant(tenantId);
     const etag = entitlementsEtag(body);
     response.setHeader('ETag', etag);
