@@ -4,6 +4,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { CLOCK, type Clock } from './common/clock.js';
+import { RateLimitsModule } from './common/rate-limits.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule.forRoot(clock),
+        RateLimitsModule,
         ObservabilityModule.forRoot(config, logging),
         DatabaseModule.forRoot(config),
         AuditModule,

@@ -5,9 +5,19 @@ import { CurrentActor, Public, RequireRole, type AuditActor } from '../auth/auth
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { BillingCaller } from './billing-caller.js';
-import { checkoutSessionSchema, portalSessionSchema, redeemLoginLinkSchema, type CheckoutSessionInput, type PortalSessionInput } from './billing.schemas.js';
+import {
+  checkoutSessionSchema,
+  createLoginLinkSchema,
+  portalSessionSchema,
+  redeemLoginLinkSchema,
+  requestLoginLinkSchema,
+  type CheckoutSessionInput,
+  type CreateLoginLinkInput,
+  type PortalSessionInput,
+  type RequestLoginLinkInput,
+} from './billing.schemas.js';
 import { CheckoutService } from './checkout.service.js';
-import { LoginLinks } from './login-links.service.js';
+import { LOGIN_LINK_REQUEST_ACCEPTED, LoginLinks } from './login-links.service.js';
 
 const CALLER_ERRORS = [
   { status: 401, code: 'UNAUTHENTICATED', message: 'The billing session is unknown or expired; open a new login link.' },
@@ -64,12 +74,32 @@ export class BillingController {
     return this.checkout.portal(body.tenant_id, by);
   }
 
-  /** A one-time login link for the tenant's billing; the URL (token in its fragment) is returned once. */
+  /**
+   * A one-time login link for the tenant's billing: the URL (token in its fragment) is returned once,
+   * or with `send_email: true` emailed to the tenant's contact address and not returned.
+   */
   @Post('tenants/:tenantId/login-links')
   @RequireRole('support')
   @ApiErrors({ status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' })
-  createLoginLink(@Param('tenantId') tenantId: string, @CurrentActor() actor: AuditActor) {
-    return this.loginLinks.create(tenantId, actor);
+  createLoginLink(
+    @Param('tenantId') tenantId: string,
+    @Body(new ZodPipe(createLoginLinkSchema)) body: CreateLoginLinkInput,
+    @CurrentActor() actor: AuditActor,
+  ) {
+    return this.loginLinks.create(tenantId, actor, { sendEmail: body.send_email });
+  }
+
+  /**
+   * Emails a login link to the tenant's contact address when `email` is that address. Always 202 with
+   * the same body, so it reveals no account; rate-limited per address.
+   */
+  @Post('billing/login-links/request')
+  @Public()
+  @HttpCode(202)
+  @ApiErrors({ status: 429, code: 'RATE_LIMITED', message: 'Too many login link requests for this address; retry in 3540 s.' })
+  async requestLoginLink(@Body(new ZodPipe(requestLoginLinkSchema)) body: RequestLoginLinkInput, @Req() request: BillingRequest) {
+    await this.loginLinks.request(body, request.id ?? null);
+    return LOGIN_LINK_REQUEST_ACCEPTED;
   }
 
   /** Exchanges a login link token (once) for a short-lived billing session token scoped to that tenant. */

@@ -27,6 +27,15 @@ export type CheckoutSessionInput = z.infer<typeof checkoutSessionSchema>;
 export const portalSessionSchema = z.strictObject({ tenant_id: identifierSchema });
 export type PortalSessionInput = z.infer<typeof portalSessionSchema>;
 
+export const createLoginLinkSchema = z.strictObject({
+  /** true: email the link to the tenant's contact address and answer without it. */
+  send_email: z.boolean().default(false),
+});
+export type CreateLoginLinkInput = z.infer<typeof createLoginLinkSchema>;
+
+export const requestLoginLinkSchema = z.strictObject({ tenant_id: identifierSchema, email: z.email().max(254) });
+export type RequestLoginLinkInput = z.infer<typeof requestLoginLinkSchema>;
+
 export const redeemLoginLinkSchema = z.strictObject({ token: z.string().regex(/^lal_[A-Za-z0-9_-]{43}$/, 'is not a login link token') });
 
 export const listStripeEventsSchema = z.strictObject({

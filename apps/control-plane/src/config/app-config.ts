@@ -102,6 +102,7 @@ export const configSchema = z
     CHECKOUT_CANCEL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://atlastechlab.com/portal?checkout=canceled'),
     LOGIN_LINK_TTL_MINUTES: positiveInt.max(1_440).default(30),
     BILLING_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(60),
+    LOGIN_LINK_REQUESTS_PER_HOUR: positiveInt.max(1_000).default(5),
     SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000),
     CLUSTER_WORKERS: positiveInt.max(256).default(1),
     TRUST_PROXY: z

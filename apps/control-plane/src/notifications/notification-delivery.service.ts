@@ -11,6 +11,12 @@ import { NotificationEntity, type NotificationAttachment } from './notification.
 
 /** The token is a secret: it leaves the database once the email carrying it is out. */
 export const TOKEN_ATTACHMENT = 'license.jwt';
+/**
+ * A one-time login link rides in the attachments too, as the only place the outbox keeps a secret,
+ * but it is rendered into the body rather than attached. It leaves the row once sent or failed for
+ * good; such an email is never resent (the link is single use and short-lived).
+ */
+export const LOGIN_LINK_ATTACHMENT = 'login-link.url';
 
 /**
  * `queue`: BullMQ schedules the retry (the row stays queued). `in_process`: the row goes back to
@@ -50,24 +56,26 @@ export class NotificationDeliveryService implements OnApplicationShutdown {
     await this.dataSource.query(
       `UPDATE notifications SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL, attachments = $3
        WHERE id = $1 AND status IN ('pending', 'queued')`,
-      [row.id, this.clock.now(), withoutToken(row.attachments)],
+      [row.id, this.clock.now(), without(row.attachments, [TOKEN_ATTACHMENT, LOGIN_LINK_ATTACHMENT])],
     );
     return { result: 'sent' };
   }
 
   private async send(row: NotificationEntity): Promise<void> {
     const tenant = row.tenantId ? await this.dataSource.manager.findOneBy(TenantEntity, { id: row.tenantId }) : null;
+    const loginUrl = row.attachments?.find((attachment) => attachment.filename === LOGIN_LINK_ATTACHMENT)?.content;
     const content = renderNotification(row.stage, row.facts, {
       now: this.clock.now(),
       tenantId: row.tenantId,
       tenantName: (row.facts.tenant_name as string | undefined) ?? tenant?.name ?? row.tenantId ?? 'your organisation',
       portalUrl: this.config.PORTAL_URL,
       supportEmail: this.config.SUPPORT_EMAIL,
+      loginUrl,
     });
     await this.mailer.send({
       to: row.recipient,
       ...content,
-      attachments: row.attachments ?? [],
+      attachments: (row.attachments ?? []).filter((attachment) => attachment.filename !== LOGIN_LINK_ATTACHMENT),
       messageId: `<${row.id}.${row.resends}@${this.messageIdDomain}>`,
     });
   }
@@ -78,12 +86,11 @@ export class NotificationDeliveryService implements OnApplicationShutdown {
     const final = attempt >= this.config.NOTIFICATION_MAX_ATTEMPTS;
     this.metrics.notificationFailed(row.stage);
     if (final) {
-      await this.dataSource.query(`UPDATE notifications SET status = 'failed', failed_at = $2, attempts = $3, last_error = $4 WHERE id = $1`, [
-        row.id,
-        this.clock.now(),
-        attempt,
-        message,
-      ]);
+      // The license token stays for a resend; a login link cannot be resent, so it goes now.
+      await this.dataSource.query(
+        `UPDATE notifications SET status = 'failed', failed_at = $2, attempts = $3, last_error = $4, attachments = $5 WHERE id = $1`,
+        [row.id, this.clock.now(), attempt, message, without(row.attachments, [LOGIN_LINK_ATTACHMENT])],
+      );
       this.logger.error(`notification ${row.id} (${row.stage}) failed for good after ${attempt} attempts: ${message}`);
       return { result: 'failed', error: message };
     }
@@ -103,8 +110,8 @@ export class NotificationDeliveryService implements OnApplicationShutdown {
   }
 }
 
-function withoutToken(attachments: NotificationAttachment[] | null): string | null {
-  const kept = (attachments ?? []).filter((attachment) => attachment.filename !== TOKEN_ATTACHMENT);
+function without(attachments: NotificationAttachment[] | null, filenames: string[]): string | null {
+  const kept = (attachments ?? []).filter((attachment) => !filenames.includes(attachment.filename));
   return kept.length > 0 ? JSON.stringify(kept) : null;
 }
 

@@ -7,6 +7,7 @@ const ctx: TemplateContext = {
   tenantName: 'Acme <Corp>',
   portalUrl: 'https://portal.example/billing',
   supportEmail: 'support@example.com',
+  loginUrl: 'https://portal.example/billing#login_token=lal_secret',
 };
 
 describe('notification templates', () => {
@@ -42,5 +43,33 @@ describe('notification templates', () => {
       'Update your payment method: https://portal.example/billing',
     );
     expect(renderNotification('renewal_refused', { code: 'LICENSE_REVOKED' }, ctx).text).toContain('Contact support: mailto:support@example.com');
+  });
+});
+
+describe('login_link template', () => {
+  const facts = { login_link_id: '0b9f2c1e-0000-4000-8000-000000000001', expires_at: '2026-11-24T12:30:00.000Z', requested_by: 'customer' };
+
+  it('puts the link in the text and the HTML, with its expiry to the minute', () => {
+    const mail = renderNotification('login_link', facts, ctx);
+    expect(mail.subject).toBe('Your AtlasAI billing login link for Acme <Corp>');
+    expect(mail.text).toContain('Someone asked for a login link to the billing of Acme <Corp> with this address.');
+    expect(mail.text).toContain('It works once and expires on 24 November 2026 at 12:30 UTC, in 30 minutes.');
+    expect(mail.text).toContain('Link expires: 24 November 2026 at 12:30 UTC');
+    expect(mail.text).toContain('Open your billing: https://portal.example/billing#login_token=lal_secret');
+    expect(mail.html).toContain('<a href="https://portal.example/billing#login_token=lal_secret"');
+    expect(mail.html).toContain('<th align="left" style="padding:2px 12px 2px 0">Link expires</th><td>24 November 2026 at 12:30 UTC</td>');
+    // The link id is a fact for staff, not something the reader needs.
+    expect(mail.text).not.toContain('0b9f2c1e');
+  });
+
+  it('says support sent it when support did', () => {
+    expect(renderNotification('login_link', { ...facts, requested_by: 'support' }, ctx).text).toContain(
+      'AtlasAI support sent you a login link to the billing of Acme <Corp>.',
+    );
+  });
+
+  it('refuses to render without the link, or once the link has expired, so no dead link is emailed', () => {
+    expect(() => renderNotification('login_link', facts, { ...ctx, loginUrl: undefined })).toThrow('without its link');
+    expect(() => renderNotification('login_link', facts, { ...ctx, now: new Date('2026-11-24T12:30:00Z') })).toThrow('has expired');
   });
 });

@@ -8,6 +8,8 @@ export interface TemplateContext {
   tenantName: string;
   portalUrl: string;
   supportEmail: string;
+  /** The one-time login link of a `login_link` email: a secret, kept off the row's facts. */
+  loginUrl?: string;
 }
 
 export interface MailContent {
@@ -28,6 +30,15 @@ interface Letter {
 type Facts = NotificationFacts;
 
 const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function str(facts: Facts, key: string): string | undefined {
@@ -44,6 +55,11 @@ export function longDate(iso: string | undefined): string | undefined {
 /** Whole days until `iso`, rounded up like the license's `days_remaining`; never negative. */
 export function daysUntil(iso: string, now: Date): number {
   return Math.max(0, Math.ceil((new Date(iso).getTime() - now.getTime()) / DAY_MS));
+}
+
+/** "25 November 2026 at 14:05 UTC": for deadlines measured in minutes. */
+export function longDateTime(iso: string): string {
+  return `${DATE_TIME.format(new Date(iso))} UTC`;
 }
 
 function days(count: number): string {
@@ -224,7 +240,31 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
     details: licenseDetails(facts),
     action: { label: 'Review the phone-home history', url: mailto(ctx.supportEmail, `Clone alert for tenant ${ctx.tenantId ?? ''}`) },
   }),
+  login_link: loginLink,
 };
+
+/**
+ * A login link is the whole point of its email: without it (the secret already removed) or once
+ * expired, the email must not go out at all, so rendering refuses and delivery records the failure.
+ */
+function loginLink(facts: Facts, ctx: TemplateContext): Letter {
+  const expires = str(facts, 'expires_at');
+  if (!ctx.loginUrl) throw new Error('login_link email without its link (already sent or removed): not sending it');
+  if (!expires || new Date(expires).getTime() <= ctx.now.getTime()) throw new Error('login_link email whose link has expired: not sending it');
+  const minutes = Math.ceil((new Date(expires).getTime() - ctx.now.getTime()) / 60_000);
+  return {
+    subject: `Your AtlasAI billing login link for ${ctx.tenantName}`,
+    paragraphs: [
+      str(facts, 'requested_by') === 'customer'
+        ? `Someone asked for a login link to the billing of ${ctx.tenantName} with this address. If it was you, open the link below.`
+        : `AtlasAI support sent you a login link to the billing of ${ctx.tenantName}.`,
+      `The link opens your billing page, where you can choose a plan, update your payment method or pay an outstanding invoice. It works once and expires on ${longDateTime(expires)}, in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`,
+      `Do not forward this email: until it is used or expires, the link gives access to the billing of ${ctx.tenantName}. If you did not ask for it, ignore it; nothing happens unless the link is opened.`,
+    ],
+    details: [...subscriptionDetails(facts), ['Link expires', longDateTime(expires)]],
+    action: { label: 'Open your billing', url: ctx.loginUrl },
+  };
+}
 
 /** Every fact some letter renders by name; any other fact is listed under the details rather than dropped. */
 const NAMED_FACTS = new Set([
@@ -252,6 +292,8 @@ const NAMED_FACTS = new Set([
   'silent_hours',
   'subscription_status',
   'grace_period_days',
+  'login_link_id',
+  'requested_by',
 ]);
 
 function humanize(key: string): string {

@@ -11,6 +11,7 @@ export const NOTIFICATION_STAGES = [
   'renewal_refused',
   'phone_home_silent',
   'clone_suspected',
+  'login_link',
 ] as const;
 export type NotificationStage = (typeof NOTIFICATION_STAGES)[number];
 

@@ -30,6 +30,12 @@ export class NotificationsController {
   @ApiErrors(
     { status: 404, code: 'NOTIFICATION_NOT_FOUND', message: 'Notification "5f0c6a8e-…" does not exist.' },
     { status: 409, code: 'NOTIFICATION_IN_FLIGHT', message: 'Notification "5f0c6a8e-…" is queued: it is being delivered already.' },
+    {
+      status: 409,
+      code: 'NOTIFICATION_NOT_RESENDABLE',
+      message:
+        'Notification "5f0c6a8e-…" carried a one-time login link, which is not kept after sending; send a new link with POST /api/v1/tenants/acme/login-links {"send_email": true}.',
+    },
   )
   async resend(@Param('id', UuidParamPipe) id: string, @CurrentActor() actor: AuditActor) {
     return notificationView(await this.notifications.resend(id, actor));

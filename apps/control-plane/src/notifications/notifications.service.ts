@@ -40,12 +40,19 @@ export class NotificationsService {
 
   /**
    * Sends a failed (or already sent) notification again, with fresh attempts. A license email whose
-   * token was removed after sending gets it back, re-signed from the stored claims.
+   * token was removed after sending gets it back, re-signed from the stored claims. A login link
+   * email is never resent: its link was single use and left the row once sent or failed.
    */
   async resend(id: string, by: AuditActor): Promise<NotificationEntity> {
     return this.notifications.manager.transaction(async (manager) => {
       const notification = await manager.findOne(NotificationEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!notification) throw AppError.notFound('Notification', id, 'NOTIFICATION_NOT_FOUND');
+      if (notification.stage === 'login_link') {
+        throw AppError.conflict(
+          'NOTIFICATION_NOT_RESENDABLE',
+          `Notification "${id}" carried a one-time login link, which is not kept after sending; send a new link with POST /api/v1/tenants/${notification.tenantId ?? ':id'}/login-links {"send_email": true}.`,
+        );
+      }
       if (notification.status === 'pending' || notification.status === 'queued') {
         throw AppError.conflict('NOTIFICATION_IN_FLIGHT', `Notification "${id}" is ${notification.status}: it is being delivered already.`);
       }
