@@ -15,7 +15,8 @@ class StderrLogger extends ConsoleLogger {
 
 /** Boots the control plane's services without HTTP, against the configured database. */
 export async function withControlPlane<T>(run: (context: INestApplicationContext) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env);
+  // A command does its one job: no relay, sweeps or email delivery in the CLI process (the service does those).
+  const config = loadConfig({ ...process.env, SCHEDULES_ENABLED: 'false', NOTIFICATIONS_WORKER_IN_PROCESS: 'false' });
   const logger = new StderrLogger({ logLevels: ['error', 'warn'] });
   // Building the module already logs (the development-key warning), before the context has a logger.
   Logger.overrideLogger(logger);

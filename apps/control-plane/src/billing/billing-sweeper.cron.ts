@@ -43,6 +43,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.SCHEDULES_ENABLED) return;
     const tick = () => {
       if (this.running) return;
       this.running = this.sweep()

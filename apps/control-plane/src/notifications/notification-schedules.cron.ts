@@ -31,6 +31,7 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.SCHEDULES_ENABLED) return;
     if (this.relay.enabled) this.every('notifications.relay', this.config.NOTIFICATION_RELAY_INTERVAL_MS, () => this.relay.relay());
     this.every('notifications.sweep', this.config.NOTIFICATION_SWEEP_INTERVAL_MS, () => this.sweep());
   }
