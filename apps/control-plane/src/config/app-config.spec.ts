@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './app-config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, configSchema, loadConfig } from './app-config.js';
 
 describe('loadConfig', () => {
   it('runs on embedded defaults with nothing configured', () => {
@@ -42,5 +43,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'uniquelocal, 10.0.0.0/8' }).TRUST_PROXY).toEqual(['uniquelocal', '10.0.0.0/8']);
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY: must be true, false, a hop count/);
+  });
+
+  it('is documented: every variable is in .env.example and in the README configuration table', () => {
+    const root = new URL('../../../../', import.meta.url);
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Licenses'));
+    const undocumented = Object.keys(configSchema.shape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(example) || !table.includes(`\`${name}\``));
+    expect(undocumented).toEqual([]);
   });
 });
