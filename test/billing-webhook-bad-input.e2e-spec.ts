@@ -177,3 +177,42 @@ describe('Stripe webhook: bad input (end to end)', () => {
     }
   });
 });
+
+describe('Stripe webhook: a hung Stripe (end to end)', () => {
+  let stripe: FakeStripe;
+  let cp: TestApp;
+
+  beforeAll(async () => {
+    stripe = await FakeStripe.start();
+    cp = await startTestApp('billing-hung-stripe', { env: billingEnv(stripe, { STRIPE_TIMEOUT_MS: '1000', STRIPE_MAX_NETWORK_RETRIES: '1' }) });
+    const support = await cp.token('support');
+    await mapPrices(cp, support);
+    await createTenant(cp, support, 'slowco', 'saas');
+    expect((await cp.http('POST', '/api/v1/billing/portal-sessions', { token: support, body: { tenant_id: 'slowco' } })).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await cp.destroy();
+    await stripe.close();
+  });
+
+  it('gives up after STRIPE_TIMEOUT_MS times the attempts of STRIPE_MAX_NETWORK_RETRIES, answers 5xx and keeps nothing', async () => {
+    const customer = [...stripe.customers.keys()][0];
+    const now = cp.clock.now();
+    stripe.setSubscription({
+      id: 'sub_slow',
+      customer,
+      status: 'active',
+      prices: [PRICES.core.monthly],
+      periodStart: now,
+      periodEnd: new Date(now.getTime() + 30 * DAY_MS),
+    });
+    const event = stripe.event('customer.subscription.updated', { id: 'sub_slow', object: 'subscription', customer, status: 'active' }, now);
+    // Each stalled answer would still arrive (a 200) if the client waited for it: a 5xx means it timed out.
+    stripe.stallNext('/v1/subscriptions/', 2, 2_500);
+    const failed = await stripe.deliver(cp, event);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(stripe.requestsTo('/v1/subscriptions/sub_slow')).toHaveLength(2);
+    expect(await cp.app.get(DataSource).query('SELECT id FROM stripe_events WHERE id = $1', [event.id])).toEqual([]);
+  }, 30_000);
+});

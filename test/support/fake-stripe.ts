@@ -42,6 +42,7 @@ export class FakeStripe {
   /** Responses by idempotency key, with the parameters first sent under it (Stripe compares them on reuse). */
   private readonly idempotent = new Map<string, { params: string; status: number; body: unknown }>();
   private failures: { prefix: string; remaining: number }[] = [];
+  private stalls: { prefix: string; remaining: number; ms: number }[] = [];
   private server!: Server;
   private sequence = 0;
   port = 0;
@@ -71,6 +72,11 @@ export class FakeStripe {
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The next `count` requests whose path starts with `prefix` answer only after `ms` (a slow or hung Stripe). */
+  stallNext(prefix: string, count: number, ms: number): void {
+    this.stalls.push({ prefix, remaining: count, ms });
   }
 
   /** The next `count` requests whose path starts with `prefix` fail with a 500 that Stripe marks as not retryable. */
@@ -181,6 +187,12 @@ export class FakeStripe {
 
     if (request.headers.authorization !== 'Bearer sk_test_fake') {
       return this.send(response, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+    }
+    const stall = this.stalls.find((candidate) => candidate.remaining > 0 && url.pathname.startsWith(candidate.prefix));
+    if (stall) {
+      stall.remaining -= 1;
+      // Unref'd: a stalled answer nobody waits for any more must not keep the test process alive.
+      await new Promise((done) => setTimeout(done, stall.ms).unref());
     }
     const failure = this.failures.find((candidate) => candidate.remaining > 0 && url.pathname.startsWith(candidate.prefix));
     if (failure) {

@@ -7,16 +7,13 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 /** The API version this code was written and tested against; Stripe objects are read in this shape. */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 
-/** One Stripe call may take this long; a webhook re-read waits for it while holding the tenant's lock. */
-const STRIPE_TIMEOUT_MS = 10_000;
-const STRIPE_MAX_NETWORK_RETRIES = 2;
-
 export function createStripeClient(config: AppConfig): Stripe | null {
   if (!config.STRIPE_SECRET_KEY) return null;
   return new Stripe(config.STRIPE_SECRET_KEY, {
     apiVersion: STRIPE_API_VERSION,
-    timeout: STRIPE_TIMEOUT_MS,
-    maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
+    // A webhook's re-read waits this long (times the attempts) while holding a pool connection and the tenant's lock.
+    timeout: config.STRIPE_TIMEOUT_MS,
+    maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
     telemetry: false,
     appInfo: { name: 'atlasai-license-authority', version: APP_VERSION },
     protocol: config.STRIPE_API_PROTOCOL,

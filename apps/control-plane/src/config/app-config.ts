@@ -92,6 +92,8 @@ export const configSchema = z
     STRIPE_API_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
     STRIPE_API_PROTOCOL: z.enum(['https', 'http']).default('https'),
     STRIPE_WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(3_600).default(300),
+    STRIPE_TIMEOUT_MS: positiveInt.min(1_000).max(80_000).default(10_000),
+    STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
     STRIPE_WEBHOOK_BODY_LIMIT_BYTES: positiveInt.max(16 * 1024 * 1024).default(1024 * 1024),
     BILLING_GRACE_DAYS_MONTHLY: positiveInt.max(90).default(7),
     BILLING_GRACE_DAYS_ANNUAL: positiveInt.max(90).default(14),
