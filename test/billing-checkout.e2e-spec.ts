@@ -144,13 +144,8 @@ describe('Checkout, Customer Portal and login links (end to end)', () => {
   it('refuses a second checkout once the tenant has a live Stripe subscription', async () => {
     const customer = stripe.requestsTo('/v1/checkout/sessions')[0].params.customer;
     const now = cp.clock.now();
-    stripe.setSubscription({ id: 'sub_umbrella', customer, status: 'active', prices: [PRICES.core.annual], periodStart: now, periodEnd: now });
-    const event = stripe.event(
-      'checkout.session.completed',
-      { id: 'cs_done', object: 'checkout.session', customer, subscription: 'sub_umbrella', client_reference_id: 'umbrella' },
-      now,
-    );
-    expect((await stripe.deliver(cp, event)).body.outcome).toBe('processed');
+    const subscription = { id: 'sub_umbrella', customer, status: 'active', prices: [PRICES.core.annual], periodStart: now, periodEnd: now };
+    expect((await stripe.completeCheckout(cp, subscription, 'umbrella', 'cs_done')).response.body.outcome).toBe('processed');
     const twice = await checkout({ tenant_id: 'umbrella', plan_id: 'core', billing_interval: 'annual' });
     expect([twice.status, twice.body.error.code]).toEqual([409, 'ALREADY_SUBSCRIBED']);
   });
@@ -158,13 +153,9 @@ describe('Checkout, Customer Portal and login links (end to end)', () => {
   it('records a second live subscription from another open Checkout session as second_subscription, for staff to resolve', async () => {
     const customer = stripe.requestsTo('/v1/checkout/sessions')[0].params.customer;
     const now = cp.clock.now();
-    stripe.setSubscription({ id: 'sub_umbrellaTwice', customer, status: 'active', prices: [PRICES.core.monthly], periodStart: now, periodEnd: now });
-    const event = stripe.event(
-      'checkout.session.completed',
-      { id: 'cs_twice', object: 'checkout.session', customer, subscription: 'sub_umbrellaTwice', client_reference_id: 'umbrella' },
-      now,
-    );
-    expect((await stripe.deliver(cp, event)).body.outcome).toBe('second_subscription');
+    const subscription = { id: 'sub_umbrellaTwice', customer, status: 'active', prices: [PRICES.core.monthly], periodStart: now, periodEnd: now };
+    const { event, response } = await stripe.completeCheckout(cp, subscription, 'umbrella', 'cs_twice');
+    expect(response.body.outcome).toBe('second_subscription');
     const listed = await cp.http('GET', '/api/v1/billing/stripe-events?outcome=second_subscription&tenant_id=umbrella', { token: support });
     expect(listed.body.items).toEqual([
       expect.objectContaining({

@@ -26,20 +26,15 @@ describe.each([
     await createTenant(cp, support, tenant, 'saas');
     customer = `cus_late${interval}`;
     const start = cp.clock.now();
-    stripe.setSubscription({
+    const subscription = {
       id: subscriptionId,
       customer,
       status: 'active',
       prices: [PRICES.operations[interval]],
       periodStart: start,
       periodEnd: new Date(start.getTime() + 30 * DAY_MS),
-    });
-    const completed = stripe.event(
-      'checkout.session.completed',
-      { id: 'cs_test_late', object: 'checkout.session', mode: 'subscription', customer, subscription: subscriptionId, client_reference_id: tenant },
-      start,
-    );
-    expect((await stripe.deliver(cp, completed)).body.outcome).toBe('processed');
+    };
+    expect((await stripe.completeCheckout(cp, subscription, tenant, 'cs_test_late')).response.body.outcome).toBe('processed');
   });
 
   afterAll(async () => {

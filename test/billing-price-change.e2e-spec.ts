@@ -23,20 +23,15 @@ describe('changing a plan price', () => {
     await createTenant(cp, support, tenant, 'saas');
     await createTenant(cp, support, 'newcomer', 'saas');
     const now = cp.clock.now();
-    stripe.setSubscription({
+    const subscription = {
       id: subscriptionId,
       customer,
       status: 'active',
       prices: [PRICES.core.monthly],
       periodStart: now,
       periodEnd: new Date(now.getTime() + 30 * DAY_MS),
-    });
-    const completed = stripe.event(
-      'checkout.session.completed',
-      { id: 'cs_test_old', object: 'checkout.session', mode: 'subscription', customer, subscription: subscriptionId, client_reference_id: tenant },
-      now,
-    );
-    expect((await stripe.deliver(cp, completed)).body.outcome).toBe('processed');
+    };
+    expect((await stripe.completeCheckout(cp, subscription, tenant, 'cs_test_old')).response.body.outcome).toBe('processed');
   });
 
   afterAll(async () => {

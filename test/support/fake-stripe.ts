@@ -159,6 +159,29 @@ export class FakeStripe {
     return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(at.getTime() / 1000) });
   }
 
+  /**
+   * A customer finishing Checkout: Stripe now holds `subscription`, and the app is told by a signed
+   * checkout.session.completed event created at the period start. Returns the event and the webhook's answer.
+   */
+  async completeCheckout(
+    cp: TestApp,
+    subscription: FakeSubscriptionInput,
+    tenantId: string,
+    sessionId: string,
+  ): Promise<{ event: SignedEvent; response: TestResponse }> {
+    this.setSubscription(subscription);
+    const session = {
+      id: sessionId,
+      object: 'checkout.session',
+      mode: 'subscription',
+      customer: subscription.customer,
+      subscription: subscription.id,
+      client_reference_id: tenantId,
+    };
+    const event = this.event('checkout.session.completed', session, subscription.periodStart);
+    return { event, response: await this.deliver(cp, event) };
+  }
+
   /** Posts a signed event to the app's webhook, as Stripe would. */
   deliver(cp: TestApp, event: SignedEvent): Promise<TestResponse> {
     return cp.http('POST', '/api/v1/billing/stripe/webhook', {
