@@ -4,29 +4,8 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { machineFingerprint } from '../libs/tenant-sdk/src/machine-fingerprint.js';
 import { startExampleTenantPlane, type ExampleTenantPlane } from './support/example-tenant-plane.js';
-import { memoryLogger } from './support/tenant-sdk-fixtures.js';
+import { memoryLogger, SEED_RESPONSE } from './support/tenant-sdk-fixtures.js';
 import { httpCall, startTestApp, type TestApp } from './support/test-app.js';
-
-/** The example response of the tenant plane's GET /api/admin/license in seed 000, verbatim. */
-const SEED_RESPONSE = {
-  licensed_deployment: true,
-  offline_mode: true,
-  tp_version: '1.3.0',
-  cp_license_public_key_configured: true,
-  license: {
-    status: 'active',
-    valid: true,
-    plan_id: 'operations',
-    plan_name: 'Operations',
-    deployment_mode: 'on_prem',
-    days_remaining: 312,
-    expires_at: '2027-02-14T00:00:00.000Z',
-    issued_at: '2026-02-14T00:00:00.000Z',
-    active_addons: ['automation_pro'],
-    last_phone_home: null,
-    key_hint: 'eyJhbGciOiJSUzI...',
-  },
-};
 
 /**
  * The same keys, in the same order, with values of the same JSON types (null allowed where the seed shows one, and for

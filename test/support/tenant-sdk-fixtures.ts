@@ -64,3 +64,24 @@ export function manualClock(start: Date | string) {
     advance: (ms: number) => (current += ms),
   };
 }
+
+/** The example response of the tenant plane's GET /api/admin/license in seed 000, verbatim. */
+export const SEED_RESPONSE = {
+  licensed_deployment: true,
+  offline_mode: true,
+  tp_version: '1.3.0',
+  cp_license_public_key_configured: true,
+  license: {
+    status: 'active',
+    valid: true,
+    plan_id: 'operations',
+    plan_name: 'Operations',
+    deployment_mode: 'on_prem',
+    days_remaining: 312,
+    expires_at: '2027-02-14T00:00:00.000Z',
+    issued_at: '2026-02-14T00:00:00.000Z',
+    active_addons: ['automation_pro'],
+    last_phone_home: null,
+    key_hint: 'eyJhbGciOiJSUzI...',
+  },
+};
