@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DAY_MS, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { lastSuccessfulPhoneHomeJoin, silentSince } from '../phone-home/phone-home-silence.js';
 import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
 import { NotificationOutbox } from './notification-outbox.service.js';
 import { daysUntil } from './notification-templates.js';
@@ -43,13 +44,10 @@ export class LicenseExpiryReminders {
   async record(manager: EntityManager): Promise<number> {
     const now = this.clock.now();
     const horizon = new Date(now.getTime() + Math.max(...this.config.LICENSE_EXPIRY_REMINDER_DAYS) * DAY_MS);
-    const silentSince = new Date(now.getTime() - this.config.PHONE_HOME_SILENCE_HOURS * 3_600_000);
     const licenses = (await manager.query(
       `SELECT l.id, l.tenant_id, t.name AS tenant_name, l.deployment_mode, l.claims, l.expires_at, last_call.called_at AS last_phone_home_at
        FROM licenses l JOIN tenants t ON t.id = l.tenant_id
-       LEFT JOIN LATERAL (
-         SELECT ph.called_at FROM phone_homes ph
-         WHERE ph.tenant_id = l.tenant_id AND ph.result = ANY($4) ORDER BY ph.called_at DESC LIMIT 1) last_call ON true
+       ${lastSuccessfulPhoneHomeJoin('$4')}
        WHERE l.status = 'active' AND l.expires_at > $1 AND l.expires_at <= $2
          AND (l.deployment_mode = 'on_prem' OR COALESCE(last_call.called_at, l.issued_at) < $3)
          AND NOT EXISTS (
@@ -57,7 +55,7 @@ export class LicenseExpiryReminders {
            WHERE newer.tenant_id = l.tenant_id AND newer.deployment_mode = l.deployment_mode AND newer.status = 'active'
              AND newer.issued_at > l.issued_at AND newer.expires_at > l.expires_at)
        ORDER BY l.expires_at`,
-      [now, horizon, silentSince, SUCCESSFUL_RESULTS],
+      [now, horizon, silentSince(now, this.config), SUCCESSFUL_RESULTS],
     )) as ExpiringLicense[];
     let recorded = 0;
     for (const license of licenses) {

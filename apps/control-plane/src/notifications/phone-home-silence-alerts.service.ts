@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { lastSuccessfulPhoneHomeJoin, silentSince } from '../phone-home/phone-home-silence.js';
 import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
 import { NotificationOutbox } from './notification-outbox.service.js';
 
@@ -32,18 +33,15 @@ export class PhoneHomeSilenceAlerts {
 
   async record(manager: EntityManager): Promise<number> {
     const now = this.clock.now();
-    const silentSince = new Date(now.getTime() - this.config.PHONE_HOME_SILENCE_HOURS * 3_600_000);
     const tenants = (await manager.query(
       `SELECT * FROM (SELECT DISTINCT ON (l.tenant_id) l.tenant_id, t.name AS tenant_name, t.contact_email, l.id AS license_id,
               l.claims->>'plan_name' AS plan_name, l.expires_at, l.issued_at, last_call.called_at AS last_phone_home_at
        FROM licenses l JOIN tenants t ON t.id = l.tenant_id
-       LEFT JOIN LATERAL (
-         SELECT ph.called_at FROM phone_homes ph
-         WHERE ph.tenant_id = l.tenant_id AND ph.result = ANY($3) ORDER BY ph.called_at DESC LIMIT 1) last_call ON true
+       ${lastSuccessfulPhoneHomeJoin('$3')}
        WHERE l.deployment_mode = 'byoc' AND l.status = 'active' AND l.expires_at > $1
        ORDER BY l.tenant_id, l.issued_at DESC) newest
        WHERE COALESCE(newest.last_phone_home_at, newest.issued_at) < $2`,
-      [now, silentSince, SUCCESSFUL_RESULTS],
+      [now, silentSince(now, this.config), SUCCESSFUL_RESULTS],
     )) as SilentTenant[];
     let recorded = 0;
     for (const tenant of tenants) {
