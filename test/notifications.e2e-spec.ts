@@ -114,7 +114,7 @@ describe('notifications over BullMQ and SMTP (end to end)', () => {
     expect(reminder.text).toContain('On-prem licenses do not renew themselves');
     expect(reminder.text).toContain(`License id: ${issued.body.license.id}`);
     expect(reminder.text).toContain('Expires on: 3 January 2027 (29 days from now)');
-    expect(reminder.text).toContain('Request a renewal: mailto:support@atlastechlab.test?subject=License%20renewal%20for%20tenant%20initech');
+    expect(reminder.text).toContain(`Request a renewal: https://portal.atlastechlab.test/billing?request=renewal&license_id=${issued.body.license.id}`);
 
     cp.clock.advanceDays(23);
     await schedules.sweep();

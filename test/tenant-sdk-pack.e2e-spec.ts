@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { installPackedSdk, type PackedSdk } from './support/packed-sdk.js';
 import { createTestSigner, licenseClaims } from './support/tenant-sdk-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -14,28 +14,17 @@ const run = promisify(execFile);
  * with nothing but its declared dependencies: it must import, type-check and verify a token there.
  */
 describe('tenant SDK package (npm pack)', () => {
-  let work: string;
+  let sdk: PackedSdk;
   let files: string[];
   let consumer: string;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'sdk-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: SDK, timeout: 120_000 });
-    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-    files = packed!.files.map((file) => file.path).sort();
-    consumer = join(work, 'consumer');
-    const installed = join(consumer, 'node_modules/@atlasai/tenant-sdk');
-    mkdirSync(installed, { recursive: true });
-    await run('tar', ['-xzf', join(work, packed!.filename), '-C', installed, '--strip-components=1']);
-    // Only the declared runtime dependencies (and, for the type check, Node's types) are made available.
-    for (const dependency of ['jose', 'zod', '@types/node']) {
-      mkdirSync(join(consumer, 'node_modules', dependency, '..'), { recursive: true });
-      symlinkSync(join(ROOT, 'node_modules', dependency), join(consumer, 'node_modules', dependency));
-    }
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    sdk = await installPackedSdk();
+    consumer = sdk.consumer;
+    files = sdk.files;
   }, 180_000);
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => rmSync(join(consumer, '..'), { recursive: true, force: true }));
 
   it('contains the compiled SDK and license core with typings, the README and package.json, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/tenant-sdk/src/index.js', 'dist/tenant-sdk/src/index.d.ts']));
@@ -67,16 +56,13 @@ describe('tenant SDK package (npm pack)', () => {
   it('imports in an empty project and verifies a token with only the public key', async () => {
     const signer = await createTestSigner();
     const token = await signer.sign(licenseClaims(new Date(), { plan_name: 'Operations' }));
-    writeFileSync(
-      join(consumer, 'check.mjs'),
+    const stdout = await sdk.runModule(
+      'check.mjs',
       `import { createTenantLicensing } from '@atlasai/tenant-sdk';
 const { license } = await createTenantLicensing({ tpVersion: '9.9.9' });
 console.log(JSON.stringify(license.describe()));`,
+      { ATLASAI_LICENSE_KEY: token, CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem, LICENSE_ISSUER: 'https://cp.test.local' },
     );
-    const { stdout } = await run(process.execPath, ['check.mjs'], {
-      cwd: consumer,
-      env: { PATH: process.env.PATH ?? '', ATLASAI_LICENSE_KEY: token, CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem, LICENSE_ISSUER: 'https://cp.test.local' },
-    });
     const [logLine, described] = stdout.trim().split('\n');
     expect(logLine).toBe('[license] Loaded from env: status=active, days_remaining=365');
     expect(JSON.parse(described!)).toMatchObject({ tp_version: '9.9.9', license: { status: 'active', valid: true, plan_name: 'Operations' } });

@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
+import { LicenseRequestsModule } from './license-requests/license-requests.module.js';
 import { LicensesModule } from './licenses/licenses.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import type { LoggingOptions } from './observability/logging.js';
@@ -47,6 +48,7 @@ export class AppModule {
         NotificationsModule.forRoot(config, { delivers: config.NOTIFICATIONS_WORKER_IN_PROCESS, staffApi: true }),
         LicensesModule,
         BillingModule,
+        LicenseRequestsModule,
         PhoneHomeModule,
         HealthModule,
       ],

@@ -50,6 +50,7 @@ export const configSchema = z
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
     MAIL_FROM: z.string().min(3).default('AtlasAI Licensing <licensing@atlastechlab.com>'),
     PORTAL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://atlastechlab.com/portal'),
+    CONSOLE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://localhost:3000/console'),
     NOTIFICATIONS_WORKER_IN_PROCESS: booleanFlag.default(true),
     NOTIFICATION_MAX_ATTEMPTS: positiveInt.max(50).default(8),
     NOTIFICATION_RETRY_BASE_MS: positiveInt.max(3_600_000).default(30_000),

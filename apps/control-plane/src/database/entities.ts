@@ -4,6 +4,7 @@ import { LoginLinkEntity } from '../billing/login-link.entity.js';
 import { StripeEventEntity } from '../billing/stripe-event.entity.js';
 import { StripePriceEntity } from '../billing/stripe-price.entity.js';
 import { SigningKeyEntity } from '../keys/signing-key.entity.js';
+import { LicenseRequestEntity } from '../license-requests/license-request.entity.js';
 import { LicenseEntity } from '../licenses/license.entity.js';
 import { NotificationEntity } from '../notifications/notification.entity.js';
 import { CloneAlertEntity } from '../phone-home/clone-alert.entity.js';
@@ -29,4 +30,5 @@ export const entities = [
   StripeEventEntity,
   SubscriptionEventEntity,
   LoginLinkEntity,
+  LicenseRequestEntity,
 ];

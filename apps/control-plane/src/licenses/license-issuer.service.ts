@@ -41,67 +41,70 @@ export class LicenseIssuerService {
 
   /** Support issues a license: plan and add-ons from the subscription unless overridden. */
   async issue(input: IssueLicenseInput, by: AuditActor): Promise<IssuedLicense> {
-    const issued = await this.dataSource.transaction(async (manager) => {
-      const tenant = await this.tenants.get(input.tenant_id, manager);
-      const subscription = await this.subscriptions.findForTenant(tenant.id, manager);
-      const planId = input.plan_id ?? subscription?.planId;
-      if (!planId) {
-        throw AppError.validation(`Tenant "${tenant.id}" has no subscription; give plan_id to issue a license anyway.`, [
-          { field: 'plan_id', message: 'required when the tenant has no subscription' },
-        ]);
-      }
-      const plan = await this.plans.get(planId, manager);
-      const addons = input.addons ?? (subscription?.planId === plan.id ? subscription.addons : []);
-      assertAddonsAvailable(plan, addons);
-      const deploymentMode = input.deployment_mode ?? licenseModeOf(tenant.deploymentMode);
-      if (!deploymentMode) {
-        throw AppError.validation(`Tenant "${tenant.id}" runs as ${tenant.deploymentMode}; give deployment_mode (on_prem or byoc) for its license.`, [
-          { field: 'deployment_mode', message: 'required for saas and dedicated tenants' },
-        ]);
-      }
-      const terms: LicenseTerms = {
-        licenseId: randomUUID(),
-        tenantId: tenant.id,
-        plan,
-        addons,
-        deploymentMode,
-        issuedAt: this.clock.now(),
-        validityDays: input.validity_days ?? this.config.LICENSE_VALIDITY_DAYS,
-        gracePeriodDays: input.grace_period_days ?? this.config.LICENSE_GRACE_PERIOD_DAYS,
-        readOnlyPeriodDays: input.read_only_period_days ?? this.config.LICENSE_READ_ONLY_PERIOD_DAYS,
-        fingerprint: input.fingerprint,
-        maxActiveUses: input.max_active_uses,
-      };
-      const issued = await this.sign(manager, terms, by.actor);
-      await this.audit.record(manager, by, 'license.issued', 'license', issued.license.id, {
-        tenant_id: tenant.id,
-        plan_id: plan.id,
-        deployment_mode: deploymentMode,
-        expires_at: issued.license.expiresAt,
-        token_hint: issued.license.tokenHint,
-      });
-      await this.outbox.record(manager, {
-        stage: 'license_issued',
-        tenantId: tenant.id,
-        audience: 'tenant',
-        subject: issued.license.id,
-        cycle: 'issued',
-        facts: {
-          tenant_name: tenant.name,
-          license_id: issued.license.id,
-          plan_name: plan.name,
-          deployment_mode: deploymentMode,
-          issued_at: issued.license.issuedAt.toISOString(),
-          expires_at: issued.license.expiresAt.toISOString(),
-        },
-        attachments: [
-          { filename: 'license.jwt', content: issued.token, contentType: 'application/jwt' },
-          { filename: 'license-public-key.pem', content: this.keys.activePublicKeyPem, contentType: 'application/x-pem-file' },
-        ],
-      });
-      return issued;
-    });
+    const issued = await this.dataSource.transaction((manager) => this.issueIn(manager, input, by));
     this.metrics.licenseIssued(issued.license.deploymentMode);
+    return issued;
+  }
+
+  /** Issues inside the caller's transaction (an approved license request commits with its license); the caller counts the metric. */
+  async issueIn(manager: EntityManager, input: IssueLicenseInput, by: AuditActor): Promise<IssuedLicense> {
+    const tenant = await this.tenants.get(input.tenant_id, manager);
+    const subscription = await this.subscriptions.findForTenant(tenant.id, manager);
+    const planId = input.plan_id ?? subscription?.planId;
+    if (!planId) {
+      throw AppError.validation(`Tenant "${tenant.id}" has no subscription; give plan_id to issue a license anyway.`, [
+        { field: 'plan_id', message: 'required when the tenant has no subscription' },
+      ]);
+    }
+    const plan = await this.plans.get(planId, manager);
+    const addons = input.addons ?? (subscription?.planId === plan.id ? subscription.addons : []);
+    assertAddonsAvailable(plan, addons);
+    const deploymentMode = input.deployment_mode ?? licenseModeOf(tenant.deploymentMode);
+    if (!deploymentMode) {
+      throw AppError.validation(`Tenant "${tenant.id}" runs as ${tenant.deploymentMode}; give deployment_mode (on_prem or byoc) for its license.`, [
+        { field: 'deployment_mode', message: 'required for saas and dedicated tenants' },
+      ]);
+    }
+    const terms: LicenseTerms = {
+      licenseId: randomUUID(),
+      tenantId: tenant.id,
+      plan,
+      addons,
+      deploymentMode,
+      issuedAt: this.clock.now(),
+      validityDays: input.validity_days ?? this.config.LICENSE_VALIDITY_DAYS,
+      gracePeriodDays: input.grace_period_days ?? this.config.LICENSE_GRACE_PERIOD_DAYS,
+      readOnlyPeriodDays: input.read_only_period_days ?? this.config.LICENSE_READ_ONLY_PERIOD_DAYS,
+      fingerprint: input.fingerprint,
+      maxActiveUses: input.max_active_uses,
+    };
+    const issued = await this.sign(manager, terms, by.actor);
+    await this.audit.record(manager, by, 'license.issued', 'license', issued.license.id, {
+      tenant_id: tenant.id,
+      plan_id: plan.id,
+      deployment_mode: deploymentMode,
+      expires_at: issued.license.expiresAt,
+      token_hint: issued.license.tokenHint,
+    });
+    await this.outbox.record(manager, {
+      stage: 'license_issued',
+      tenantId: tenant.id,
+      audience: 'tenant',
+      subject: issued.license.id,
+      cycle: 'issued',
+      facts: {
+        tenant_name: tenant.name,
+        license_id: issued.license.id,
+        plan_name: plan.name,
+        deployment_mode: deploymentMode,
+        issued_at: issued.license.issuedAt.toISOString(),
+        expires_at: issued.license.expiresAt.toISOString(),
+      },
+      attachments: [
+        { filename: 'license.jwt', content: issued.token, contentType: 'application/jwt' },
+        { filename: 'license-public-key.pem', content: this.keys.activePublicKeyPem, contentType: 'application/x-pem-file' },
+      ],
+    });
     return issued;
   }
 

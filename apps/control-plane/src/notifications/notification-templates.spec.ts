@@ -44,6 +44,13 @@ describe('notification templates', () => {
     );
     expect(renderNotification('renewal_refused', { code: 'LICENSE_REVOKED' }, ctx).text).toContain('Contact support: mailto:support@example.com');
   });
+
+  it('sends an on-prem expiry reminder to the portal’s renewal request for that license, a BYOC one to support', () => {
+    const onPrem = renderNotification('license_expiring', { license_id: 'lic-1', deployment_mode: 'on_prem', expires_at: '2026-12-14T12:00:00.000Z' }, ctx);
+    expect(onPrem.text).toContain('Request a renewal: https://portal.example/billing?request=renewal&license_id=lic-1');
+    const byoc = renderNotification('license_expiring', { license_id: 'lic-1', deployment_mode: 'byoc', expires_at: '2026-12-14T12:00:00.000Z' }, ctx);
+    expect(byoc.text).toContain('Contact support: mailto:support@example.com');
+  });
 });
 
 describe('login_link template', () => {

@@ -75,6 +75,14 @@ function mailto(address: string, subject: string): string {
   return `mailto:${address}?subject=${encodeURIComponent(subject)}`;
 }
 
+/** The portal opens its renewal request form for this license (after sign-in when needed). */
+export function renewalRequestUrl(portalUrl: string, licenseId: string | undefined): string {
+  const url = new URL(portalUrl);
+  url.searchParams.set('request', 'renewal');
+  if (licenseId) url.searchParams.set('license_id', licenseId);
+  return url.toString();
+}
+
 const MODE = { on_prem: 'on-prem (air-gapped)', byoc: 'BYOC (renews by phone-home)' } as Record<string, string>;
 
 function portal(facts: Facts, ctx: TemplateContext, label: string): Letter['action'] {
@@ -186,14 +194,16 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
           ` After that, the tenant plane enters a ${str(facts, 'grace_period_days') ?? '30'}-day grace period in which writes are blocked, then read-only mode, then it locks. No data is deleted.`,
         byoc
           ? `This BYOC license renews itself only when the tenant plane phones home, and it has not done so successfully${str(facts, 'last_phone_home_at') ? ` since ${longDate(str(facts, 'last_phone_home_at'))}` : ''}. Check that the tenant plane reaches the control plane, or ask support for a renewal.`
-          : `On-prem licenses do not renew themselves: reply to ${ctx.supportEmail} with your tenant id (${ctx.tenantId ?? ''}) to receive a renewal, then upload it in Settings → License.`,
+          : `On-prem licenses do not renew themselves: request a renewal in the customer portal (or reply to ${ctx.supportEmail} with your tenant id, ${ctx.tenantId ?? ''}), then upload the new license in Settings → License.`,
       ],
       details: [
         ...licenseDetails(facts),
         ['Expires on', `${longDate(expires)} (${left} from now)`],
         ['Last successful phone-home', longDate(str(facts, 'last_phone_home_at'))],
       ],
-      action: { label: 'Request a renewal', url: mailto(ctx.supportEmail, `License renewal for tenant ${ctx.tenantId ?? ''}`) },
+      action: byoc
+        ? { label: 'Contact support', url: mailto(ctx.supportEmail, `License renewal for tenant ${ctx.tenantId ?? ''}`) }
+        : { label: 'Request a renewal', url: renewalRequestUrl(ctx.portalUrl, str(facts, 'license_id')) },
     };
   },
   renewal_refused: (facts, ctx) => {
@@ -241,7 +251,44 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
     action: { label: 'Review the phone-home history', url: mailto(ctx.supportEmail, `Clone alert for tenant ${ctx.tenantId ?? ''}`) },
   }),
   login_link: loginLink,
+  license_requested: (facts, ctx) => ({
+    subject: `[support] ${ctx.tenantName} requests a ${str(facts, 'kind') ?? 'new'} license${str(facts, 'environment') ? ` (${str(facts, 'environment')})` : ''}`,
+    paragraphs: [
+      `${ctx.tenantName} (${ctx.tenantId ?? ''}) asked for a license. Review the terms in the console, then approve (the license is issued and emailed to the customer) or decline with a reason the customer will read.`,
+      facts.needs_plan_change === true
+        ? 'The request goes beyond the current subscription: the plan has to change before it can be approved as asked.'
+        : 'The request fits the current subscription.',
+    ],
+    details: [
+      ['Request', str(facts, 'request_id')],
+      ['Kind', str(facts, 'kind')],
+      ['Deployment', MODE[str(facts, 'deployment_mode') ?? ''] ?? str(facts, 'deployment_mode')],
+      ['Environment', str(facts, 'environment')],
+      ['Plan', str(facts, 'plan_name') ?? str(facts, 'plan_id')],
+      ['Add-ons', str(facts, 'addons')],
+      ['Machine locking code', str(facts, 'fingerprint')],
+      ['Replaces license', str(facts, 'replaces_license_id')],
+      ['Note from the customer', str(facts, 'note')],
+      ['Requested by', str(facts, 'requested_by')],
+    ],
+    action: { label: 'Review the request', url: str(facts, 'console_url') ?? ctx.portalUrl },
+  }),
+  license_request_declined: (facts, ctx) => ({
+    subject: `${ctx.tenantName}: your license request was declined`,
+    paragraphs: [
+      `AtlasAI support declined the ${str(facts, 'kind') ?? ''} license request of ${ctx.tenantName}.`,
+      `The reason: ${str(facts, 'reason') ?? 'not given'}`,
+      `You can send a new request from the customer portal, or reply to ${ctx.supportEmail} to talk it through.`,
+    ],
+    details: [
+      ['Request', str(facts, 'request_id')],
+      ['Plan', str(facts, 'plan_name') ?? str(facts, 'plan_id')],
+    ],
+    action: portal(facts, ctx, 'Open the customer portal'),
+  }),
 };
+
+const SUPPORT_STAGES = new Set<NotificationStage>(['phone_home_silent', 'clone_suspected', 'license_requested']);
 
 /**
  * A login link is the whole point of its email: without it (the secret already removed) or once
@@ -294,6 +341,15 @@ const NAMED_FACTS = new Set([
   'grace_period_days',
   'login_link_id',
   'requested_by',
+  'request_id',
+  'kind',
+  'environment',
+  'addons',
+  'needs_plan_change',
+  'fingerprint',
+  'replaces_license_id',
+  'note',
+  'console_url',
 ]);
 
 function humanize(key: string): string {
@@ -321,7 +377,7 @@ function escapeHtml(value: string): string {
 export function renderNotification(stage: NotificationStage, facts: Facts, ctx: TemplateContext): MailContent {
   const letter = LETTERS[stage](facts, ctx);
   const details = [...letter.details, ...otherDetails(facts)].filter((row): row is [string, string] => row[1] !== undefined);
-  const greeting = stage === 'phone_home_silent' || stage === 'clone_suspected' ? 'Hello support,' : `Hello ${ctx.tenantName},`;
+  const greeting = SUPPORT_STAGES.has(stage) ? 'Hello support,' : `Hello ${ctx.tenantName},`;
   const text = [
     greeting,
     '',

@@ -12,6 +12,8 @@ export const NOTIFICATION_STAGES = [
   'phone_home_silent',
   'clone_suspected',
   'login_link',
+  'license_requested',
+  'license_request_declined',
 ] as const;
 export type NotificationStage = (typeof NOTIFICATION_STAGES)[number];
 
