@@ -6,6 +6,7 @@ import { NotificationDelivery1764000300000 } from './1764000300000-NotificationD
 import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
+import { LicenseLineages1764002000000 } from './1764002000000-LicenseLineages.js';
 import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
@@ -18,5 +19,6 @@ export const migrations = [
   RetiredPrices1764000400000,
   SecondSubscriptionOutcome1764000500000,
   ServiceTokenTenant1764000600000,
+  LicenseLineages1764002000000,
   LicenseRequests1764007000000,
 ];

@@ -189,6 +189,9 @@ console.log(JSON.stringify(license.status()));`,
     const approved = await cp.http('POST', `/api/v1/license-requests/${renewal.body.id}/approve`, { token: support, body: {} });
     expect(approved.status).toBe(200);
     expect(new Date(approved.body.license.expires_at).getTime()).toBeGreaterThan(new Date(issued.body.license.expires_at).getTime() + 300 * DAY_MS);
+    expect(approved.body.license).toMatchObject({ lineage_id: issued.body.license.lineage_id, environment: 'prod' });
+    const old = await cp.http('GET', `/api/v1/licenses/${licenseId}`, { token: viewer });
+    expect(old.body.status).toBe('superseded');
   });
 
   it('refuses bad input with clear 4xx codes and keeps customers to their own tenant', async () => {

@@ -45,21 +45,27 @@ describe('BYOC phone-home (end to end)', () => {
     expect(uses.body.items).toEqual([expect.objectContaining({ active_uses: 17, period_start: '2026-11-23T13:00:00.000Z' })]);
   });
 
-  it('answers a retry of the same token within the window with the very same renewal, then refuses it as superseded', async () => {
+  it('answers a retry of the same token within the window with the very same renewal, and a new one after it', async () => {
     const first = await tenantWithLicense(cp, support, { id: 'retry-co' });
-    const reply = await phoneHome(cp, first);
+    const reply = await phoneHome(cp, first, { fingerprint: 'retry-machine' });
     cp.clock.advance(10 * 60_000);
-    const retry = await cp.http('POST', '/api/v1/phone-home', { headers: { authorization: `Bearer ${first}` }, body: { tp_version: '4.2.0' } });
+    const retry = await cp.http('POST', '/api/v1/phone-home', {
+      headers: { authorization: `Bearer ${first}` },
+      body: { tp_version: '4.2.0', fingerprint: 'retry-machine' },
+    });
     expect(retry.status).toBe(200);
     expect(retry.body.license).toBe(reply.body.license);
     cp.clock.advance(HOUR);
-    const late = await phoneHome(cp, first);
-    expect(late).toMatchObject({ status: 403, body: { error: { code: 'LICENSE_SUPERSEDED' } } });
+    const late = await phoneHome(cp, first, { fingerprint: 'retry-machine' });
+    expect(late.status).toBe(200);
+    expect(claimsOf(late.body.license).renewed_from).toBe(claimsOf(reply.body.license).jti);
+    expect(await license(claimsOf(reply.body.license).jti)).toMatchObject({ status: 'superseded', is_head: false });
+    expect(await license(claimsOf(late.body.license).jti)).toMatchObject({ status: 'active', is_head: true, lineage_id: claimsOf(first).jti });
     const alerts = await cp.http('GET', '/api/v1/clone-alerts?tenant_id=retry-co', { token: viewer });
     expect(alerts.body.items).toEqual([]);
   });
 
-  it('renews the newest license again, and treats a token older than the newest two as a clone', async () => {
+  it('renews an older token of the lineage from its head, and without a fingerprint records one stale_token alert a day', async () => {
     const first = await tenantWithLicense(cp, support, { id: 'lineage-co' });
     cp.clock.advance(HOUR);
     const second = (await phoneHome(cp, first)).body.license;
@@ -67,12 +73,16 @@ describe('BYOC phone-home (end to end)', () => {
     const third = await phoneHome(cp, second);
     expect(third.status).toBe(200);
     expect(claimsOf(third.body.license).renewed_from).toBe(claimsOf(second).jti);
+    cp.clock.advance(2 * HOUR);
     const stale = await phoneHome(cp, first);
-    expect(stale).toMatchObject({ status: 403, body: { error: { code: 'LICENSE_SUPERSEDED' } } });
+    expect(stale.status).toBe(200);
+    expect(claimsOf(stale.body.license).renewed_from).toBe(claimsOf(third.body.license).jti);
+    cp.clock.advance(2 * HOUR);
+    expect((await phoneHome(cp, second)).status).toBe(200);
     const alerts = await cp.http('GET', '/api/v1/clone-alerts?tenant_id=lineage-co', { token: viewer });
     expect(alerts.body.items).toEqual([expect.objectContaining({ reason: 'stale_token', license_id: claimsOf(first).jti, lineage_id: claimsOf(first).jti })]);
     const notifications = await cp.http('GET', '/api/v1/notifications?tenant_id=lineage-co&stage=clone_suspected', { token: viewer });
-    expect(notifications.body.items).toHaveLength(1);
+    expect(notifications.body.items).toHaveLength(0);
   });
 
   it('carries a plan upgrade into the next renewal', async () => {
@@ -126,15 +136,35 @@ describe('BYOC phone-home (end to end)', () => {
     expect(claimsOf(renewed.body.license).fingerprint).toBe('fp-machine-a');
   });
 
-  it('raises a clone alert when two machines phone home on one lineage within a day', async () => {
+  it('refuses a copy on a second machine and alerts support, while the first machine keeps renewing', async () => {
     const token = await tenantWithLicense(cp, support, { id: 'twins-co' });
     const renewed = (await phoneHome(cp, token, { fingerprint: 'machine-one' })).body.license;
     cp.clock.advance(2 * HOUR);
-    expect(await phoneHome(cp, renewed, { fingerprint: 'machine-two' })).toMatchObject({ status: 403, body: { error: { code: 'CLONE_SUSPECTED' } } });
+    const copy = await phoneHome(cp, token, { fingerprint: 'machine-two' });
+    expect(copy).toMatchObject({ status: 403, body: { error: { code: 'CLONE_SUSPECTED' } } });
+    expect(copy.body.error.message).toContain('ATLASAI_MACHINE_ID');
     const alerts = await cp.http('GET', '/api/v1/clone-alerts?tenant_id=twins-co', { token: viewer });
     expect(alerts.body.items).toEqual([expect.objectContaining({ reason: 'fingerprint_conflict', fingerprint: 'machine-two' })]);
+    const emails = await cp.http('GET', '/api/v1/notifications?tenant_id=twins-co&stage=clone_suspected', { token: viewer });
+    expect(emails.body.items).toEqual([expect.objectContaining({ recipient: 'support@atlasai.com' })]);
+    // The first machine, with its renewal or with the token it was first given (a restart), keeps renewing.
+    const next = await phoneHome(cp, renewed, { fingerprint: 'machine-one' });
+    expect(next.status).toBe(200);
+    cp.clock.advance(2 * HOUR);
+    expect((await phoneHome(cp, token, { fingerprint: 'machine-one' })).status).toBe(200);
+    // A machine silent for the whole window no longer counts: the installation moved.
     cp.clock.advance(25 * HOUR);
-    expect((await phoneHome(cp, renewed, { fingerprint: 'machine-one' })).status).toBe(200);
+    expect((await phoneHome(cp, next.body.license, { fingerprint: 'machine-two' })).status).toBe(200);
+    expect((await phoneHome(cp, next.body.license, { fingerprint: 'machine-one' })).status).toBe(403);
+  });
+
+  it('lets a lineage renew on as many machines as its max_machines', async () => {
+    await tenantWithLicense(cp, support, { id: 'pair-co' });
+    const issued = await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'pair-co', max_machines: 2 } });
+    expect(issued.body.license).toMatchObject({ max_machines: 2 });
+    expect((await phoneHome(cp, issued.body.token, { fingerprint: 'node-a' })).status).toBe(200);
+    expect((await phoneHome(cp, issued.body.token, { fingerprint: 'node-b' })).status).toBe(200);
+    expect(await phoneHome(cp, issued.body.token, { fingerprint: 'node-c' })).toMatchObject({ status: 403, body: { error: { code: 'CLONE_SUSPECTED' } } });
   });
 
   it('records the client a trusted proxy names in X-Forwarded-For as the source address', async () => {

@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { createApp } from '../../apps/control-plane/src/app.factory.js';
 import { ApiTokenService } from '../../apps/control-plane/src/auth/api-token.service.js';
 import type { StaffRole } from '../../apps/control-plane/src/auth/api-token.entity.js';
+import type { Clock } from '../../apps/control-plane/src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../apps/control-plane/src/config/app-config.js';
 import { MovableClock } from './movable-clock.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -33,6 +34,8 @@ export interface TestResponse {
 export interface TestAppOptions {
   env?: Record<string, string>;
   clock?: MovableClock;
+  /** The replica's own clock, compared with the database's (default: the system clock). */
+  machineClock?: Clock;
   database?: TestDatabase;
   /** Captures the JSON log lines; without it the app logs nothing. */
   logs?: DestinationStream;
@@ -52,7 +55,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
     LICENSE_AUDIENCE: 'atlasai-tenant-plane',
     ...options.env,
   });
-  const app = await createApp(config, { clock, ...(options.logs ? { logDestination: options.logs } : { logger: false }) });
+  const app = await createApp(config, { clock, machineClock: options.machineClock, ...(options.logs ? { logDestination: options.logs } : { logger: false }) });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;

@@ -16,6 +16,8 @@ import { setupOpenApi } from './openapi/openapi.js';
 
 export interface AppOptions {
   clock?: Clock;
+  /** This replica's own clock, checked against the database's (default: the system clock). */
+  machineClock?: Clock;
   logger?: false;
   /** Where JSON log lines go instead of stdout (tests capture them). */
   logDestination?: DestinationStream;
@@ -28,7 +30,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   if (logging) NestLogger.attachBuffer();
   let module: ReturnType<typeof AppModule.forRoot>;
   try {
-    module = AppModule.forRoot(config, options.clock ?? systemClock, { enabled: logging, destination: options.logDestination });
+    module = AppModule.forRoot(config, options.clock ?? systemClock, { enabled: logging, destination: options.logDestination }, options.machineClock);
   } catch (error) {
     NestLogger.flush();
     throw error;

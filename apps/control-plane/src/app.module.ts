@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
-import { CLOCK, type Clock } from './common/clock.js';
+import { CLOCK, MACHINE_CLOCK, systemClock, type Clock } from './common/clock.js';
 import { RateLimitsModule } from './common/rate-limits.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -22,19 +22,23 @@ import { TenantsModule } from './tenants/tenants.module.js';
 
 @Module({})
 export class ClockModule {
-  static forRoot(clock: Clock): DynamicModule {
-    return { module: ClockModule, global: true, providers: [{ provide: CLOCK, useValue: clock }], exports: [CLOCK] };
+  static forRoot(clock: Clock, machineClock: Clock = systemClock): DynamicModule {
+    const providers = [
+      { provide: CLOCK, useValue: clock },
+      { provide: MACHINE_CLOCK, useValue: machineClock },
+    ];
+    return { module: ClockModule, global: true, providers, exports: [CLOCK, MACHINE_CLOCK] };
   }
 }
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, clock: Clock, logging: LoggingOptions = {}): DynamicModule {
+  static forRoot(config: AppConfig, clock: Clock, logging: LoggingOptions = {}, machineClock?: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule.forRoot(clock),
+        ClockModule.forRoot(clock, machineClock),
         RateLimitsModule,
         ObservabilityModule.forRoot(config, logging),
         DatabaseModule.forRoot(config),

@@ -32,7 +32,7 @@ function claims(overrides: Partial<LicenseClaims> = {}): LicenseClaims {
 
 let kid: string;
 const options = () => ({
-  keys: (k: string | undefined) => (k === kid ? publicKey : undefined),
+  keys: (k: string) => (k === kid ? publicKey : undefined),
   issuer: 'https://cp.test',
   audience: 'atlasai-tenant-plane',
   now,
@@ -116,7 +116,10 @@ describe('verifyLicenseToken', () => {
     const sign = (c: LicenseClaims) => signLicenseToken(c, privateKey, kid);
     expect(await verifyLicenseToken(await sign(claims({ iss: 'https://evil' })), options())).toMatchObject({ reason: 'WRONG_ISSUER' });
     expect(await verifyLicenseToken(await sign(claims({ aud: 'someone-else' })), options())).toMatchObject({ reason: 'WRONG_AUDIENCE' });
-    expect(await verifyLicenseToken(await sign(claims({ nbf: iat + 60 })), options())).toMatchObject({ reason: 'NOT_YET_VALID' });
+    expect(await verifyLicenseToken(await sign(claims({ nbf: iat + 600 })), options())).toMatchObject({ reason: 'NOT_YET_VALID' });
+    expect(await verifyLicenseToken(await sign(claims({ nbf: iat + 60 })), { ...options(), clockToleranceSeconds: 0 })).toMatchObject({
+      reason: 'NOT_YET_VALID',
+    });
     expect(await verifyLicenseToken(await sign(claims({ nbf: iat + 60 })), { ...options(), clockToleranceSeconds: 60 })).toMatchObject({ valid: true });
   });
 
@@ -130,8 +133,15 @@ describe('verifyLicenseToken', () => {
     expect(!result.valid && result.message).toContain('limits.users');
   });
 
-  it('rejects an iat in the future when asked to', async () => {
-    const token = await signLicenseToken(claims({ iat: iat + 3600 }), privateKey, kid);
-    expect(await verifyLicenseToken(token, { ...options(), rejectFutureIat: true, clockToleranceSeconds: 300 })).toMatchObject({ reason: 'ISSUED_IN_FUTURE' });
+  it('rejects an iat further in the future than the skew, whoever verifies', async () => {
+    const token = await signLicenseToken(claims({ iat: iat + 30 * 86_400 }), privateKey, kid);
+    expect(await verifyLicenseToken(token, options())).toMatchObject({ reason: 'ISSUED_IN_FUTURE' });
+    const withinSkew = await signLicenseToken(claims({ iat: iat + 299 }), privateKey, kid);
+    expect(await verifyLicenseToken(withinSkew, options())).toMatchObject({ valid: true });
+  });
+
+  it('rejects a token without kid even when only one key is trusted', async () => {
+    const token = await new SignJWT({ ...claims() }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(privateKey);
+    expect(await verifyLicenseToken(token, { ...options(), keys: () => publicKey })).toMatchObject({ valid: false, reason: 'UNKNOWN_KID' });
   });
 });

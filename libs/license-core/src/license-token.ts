@@ -20,23 +20,26 @@ export type LicenseVerification =
   { valid: true; claims: LicenseClaims; kid: string } | { valid: false; reason: LicenseInvalidReason; message: string; kid?: string };
 
 /** Finds the public key for a `kid`; undefined when the key was never used by the CP. */
-export type PublicKeyResolver = (kid: string | undefined) => KeyObject | undefined | Promise<KeyObject | undefined>;
+export type PublicKeyResolver = (kid: string) => KeyObject | undefined | Promise<KeyObject | undefined>;
+
+/** How far the verifier's clock and the signer's may disagree before `iat`/`nbf` count as in the future. */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
 
 export interface VerifyOptions {
   keys: PublicKeyResolver;
   issuer: string;
   audience: string;
   now: Date;
-  /** Tolerated clock difference for `nbf` and `iat`, in seconds. */
+  /** Tolerated clock difference for `nbf` and `iat`, in seconds (default DEFAULT_CLOCK_SKEW_SECONDS). */
   clockToleranceSeconds?: number;
-  /** When set, a token issued further than this in the future (beyond the tolerance) is invalid. */
-  rejectFutureIat?: boolean;
 }
 
 const MAX_TOKEN_LENGTH = 16_384;
 
 /**
- * Verifies signature (RS256 only), issuer, audience, `nbf` and the claim shape.
+ * The one verification rule of the CP and every tenant plane: RS256 only, a `kid` naming a trusted key
+ * (a token without one is UNKNOWN_KID, never matched to some key), issuer, audience, the claim shape,
+ * and neither `nbf` nor `iat` further in the future than the tolerated skew.
  * Deliberately ignores `exp`: an expired license is still a valid license in grace, read-only or locked.
  */
 export async function verifyLicenseToken(token: string, options: VerifyOptions): Promise<LicenseVerification> {
@@ -54,7 +57,7 @@ export async function verifyLicenseToken(token: string, options: VerifyOptions):
   if (header.alg !== LICENSE_ALGORITHM) {
     return invalid('ALGORITHM_NOT_ALLOWED', `The license is signed with "${String(header.alg)}"; only RS256 is accepted.`, kid);
   }
-  const key = await options.keys(kid);
+  const key = kid === undefined ? undefined : await options.keys(kid);
   if (!key) return invalid('UNKNOWN_KID', `The license was signed by a key this verifier does not trust (kid ${kid ?? 'missing'}).`, kid);
 
   let payload: Uint8Array;
@@ -82,11 +85,11 @@ export async function verifyLicenseToken(token: string, options: VerifyOptions):
     return invalid('WRONG_AUDIENCE', `The license is not meant for audience "${options.audience}".`, kid);
   }
   const nowSeconds = Math.floor(options.now.getTime() / 1000);
-  const tolerance = options.clockToleranceSeconds ?? 0;
+  const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   if (claims.nbf > nowSeconds + tolerance) {
     return invalid('NOT_YET_VALID', `The license is not valid before ${new Date(claims.nbf * 1000).toISOString()}.`, kid);
   }
-  if (options.rejectFutureIat && claims.iat > nowSeconds + tolerance) {
+  if (claims.iat > nowSeconds + tolerance) {
     return invalid('ISSUED_IN_FUTURE', `The license claims to be issued at ${new Date(claims.iat * 1000).toISOString()}, in the future.`, kid);
   }
   return { valid: true, claims, kid: kid ?? '' };

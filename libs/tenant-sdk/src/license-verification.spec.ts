@@ -45,6 +45,11 @@ describe('verifyTenantLicense (bad input)', () => {
     await expect(verifyTenantLicense(spoofed, options())).resolves.toMatchObject({ valid: false, reason: 'BAD_SIGNATURE' });
   });
 
+  it('refuses a token without kid, though only one key is configured (as the CP does)', async () => {
+    const noKid = await new SignJWT({ ...licenseClaims(now) }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(signer.privateKey);
+    await expect(verifyTenantLicense(noKid, options())).resolves.toMatchObject({ valid: false, reason: 'UNKNOWN_KID' });
+  });
+
   it('refuses alg none', async () => {
     const token = new UnsecuredJWT({ ...licenseClaims(now) }).encode();
     await expect(verifyTenantLicense(token, options())).resolves.toMatchObject({ valid: false, reason: 'ALGORITHM_NOT_ALLOWED' });

@@ -28,7 +28,6 @@ export async function verifyTenantLicense(token: string, options: TenantVerifyOp
     audience: options.audience,
     now: options.now,
     clockToleranceSeconds: options.skewSeconds,
-    rejectFutureIat: true,
   });
   if (!result.valid) return { valid: false, reason: result.reason, message: result.message };
   const bound = result.claims.fingerprint;

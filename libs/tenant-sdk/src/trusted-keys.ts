@@ -97,7 +97,5 @@ function parseKey(parse: () => KeyObject, where: string): KeyObject {
 }
 
 function resolverOf(keys: Map<string, KeyObject>): TrustedKeys {
-  const only = keys.size === 1 ? [...keys.values()][0] : undefined;
-  // A token without kid is only accepted when there is exactly one candidate key, so it cannot pick among several.
-  return { kids: [...keys.keys()], resolve: (kid) => (kid === undefined ? only : keys.get(kid)) };
+  return { kids: [...keys.keys()], resolve: (kid) => keys.get(kid) };
 }

@@ -41,6 +41,7 @@ export const configSchema = z
     LICENSE_VALIDITY_DAYS: positiveInt.max(3650).default(365),
     LICENSE_GRACE_PERIOD_DAYS: z.coerce.number().int().min(0).max(365).default(30),
     LICENSE_READ_ONLY_PERIOD_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+    LICENSE_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3_600).default(300),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     REDIS_KEY_PREFIX: z
       .string()

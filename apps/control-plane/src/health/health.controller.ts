@@ -2,6 +2,7 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';
+import { ClockSkewMonitor } from '../keys/clock-skew.monitor.js';
 import { SigningKeyService } from '../keys/signing-key.service.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { PROBE_TIMEOUT_MS, RedisHealth } from './redis-health.js';
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealth,
     private readonly keys: SigningKeyService,
+    private readonly clockSkew: ClockSkewMonitor,
   ) {}
 
   /** Liveness: the process serves HTTP. A dependency outage must not restart it, so nothing else is checked. */
@@ -23,7 +25,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: route traffic here only while the database, Redis (when configured) and the signing key are usable. */
+  /** Readiness: route traffic here only while the database, Redis (when configured), the signing key and this replica's clock are usable. */
   @Get('ready')
   @ApiErrors({ status: 503, code: 'NOT_READY', message: 'A dependency of this replica is unavailable.' })
   async ready() {
@@ -34,6 +36,13 @@ export class HealthController {
         () => {
           const check = this.indicators.check('signing_key');
           return this.keys.isLoaded ? check.up({ kid: this.keys.activeKid }) : check.down({ message: 'the signing key is not loaded' });
+        },
+        async () => {
+          const check = this.indicators.check('clock');
+          const skew = await this.clockSkew.measure();
+          return skew.withinTolerance
+            ? check.up({ offset_ms: skew.offsetMs })
+            : check.down({ offset_ms: skew.offsetMs, message: this.clockSkew.describe(skew) });
         },
       ]);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
+import { ClockSkewMonitor } from './clock-skew.monitor.js';
 import { KeysController } from './keys.controller.js';
 import { LicenseVerifier } from './license-verifier.service.js';
 import { LOADED_SIGNING_KEY, loadSigningKey } from './signing-key.loader.js';
@@ -14,8 +15,8 @@ export class KeysModule {
     return {
       module: KeysModule,
       controllers: [KeysController],
-      providers: [{ provide: LOADED_SIGNING_KEY, useValue: loaded }, SigningKeyService, LicenseVerifier],
-      exports: [SigningKeyService, LicenseVerifier],
+      providers: [{ provide: LOADED_SIGNING_KEY, useValue: loaded }, SigningKeyService, LicenseVerifier, ClockSkewMonitor],
+      exports: [SigningKeyService, LicenseVerifier, ClockSkewMonitor],
     };
   }
 }

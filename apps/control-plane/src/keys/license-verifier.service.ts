@@ -17,6 +17,7 @@ export class LicenseVerifier {
       issuer: this.config.LICENSE_ISSUER,
       audience: this.config.LICENSE_AUDIENCE,
       now,
+      clockToleranceSeconds: this.config.LICENSE_CLOCK_SKEW_SECONDS,
     });
   }
 }

@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import { Repository } from 'typeorm';
 import { keyIdOf, LICENSE_ALGORITHM, publicJwkOf, signLicenseToken, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { ClockSkewMonitor } from './clock-skew.monitor.js';
 import { LOADED_SIGNING_KEY, type LoadedSigningKey } from './signing-key.loader.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
@@ -22,6 +23,7 @@ export class SigningKeyService implements OnModuleInit {
     @Inject(CLOCK) private readonly clock: Clock,
     @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
     @Inject(LOADED_SIGNING_KEY) private readonly loaded: LoadedSigningKey,
+    private readonly clockSkew: ClockSkewMonitor,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -53,13 +55,13 @@ export class SigningKeyService implements OnModuleInit {
     return this.active !== undefined;
   }
 
-  sign(claims: LicenseClaims): Promise<string> {
+  async sign(claims: LicenseClaims): Promise<string> {
+    await this.clockSkew.assertCanSign();
     return signLicenseToken(claims, this.active.privateKey, this.active.kid);
   }
 
   /** Resolves any key the CP has ever signed with; other replicas may have registered keys since boot. */
-  async publicKeyFor(kid: string | undefined): Promise<KeyObject | undefined> {
-    if (!kid) return undefined;
+  async publicKeyFor(kid: string): Promise<KeyObject | undefined> {
     const cached = this.publicKeys.get(kid);
     if (cached) return cached;
     const row = await this.keys.findOneBy({ kid });

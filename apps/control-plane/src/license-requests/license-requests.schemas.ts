@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEPLOYMENT_MODES, identifierSchema } from '../../../../libs/license-core/src/index.js';
+import { environmentSchema } from '../licenses/licenses.schemas.js';
 import { tenantIdSchema } from '../tenants/tenants.schemas.js';
 import { LICENSE_REQUEST_KINDS, LICENSE_REQUEST_STATUSES } from './license-request.entity.js';
 
@@ -10,12 +11,6 @@ export const lockingCodeSchema = z
   .toLowerCase()
   .regex(/^[0-9a-f]{64}$/, 'a machine locking code is the 64 hexadecimal characters printed by `licensectl fingerprint`');
 
-export const environmentLabelSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'an environment label is 1-40 characters of a-z, 0-9, "-" and "_" (e.g. prod, staging)');
-
 const uuidSchema = z.uuid('must be a license id (UUID)');
 
 export const createLicenseRequestSchema = z.strictObject({
@@ -23,7 +18,7 @@ export const createLicenseRequestSchema = z.strictObject({
   kind: z.enum(LICENSE_REQUEST_KINDS),
   /** Defaults to the replaced license's mode, else the tenant's (on_prem or byoc). */
   deployment_mode: z.enum(DEPLOYMENT_MODES).optional(),
-  environment: environmentLabelSchema.optional(),
+  environment: environmentSchema.optional(),
   fingerprint: lockingCodeSchema.optional(),
   /** Defaults to the subscription's plan; another plan only with kind `upgrade`. */
   plan_id: identifierSchema.optional(),

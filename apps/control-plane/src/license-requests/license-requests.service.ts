@@ -176,6 +176,9 @@ export class LicenseRequestsService {
           plan_id: planId,
           addons,
           fingerprint: edits.fingerprint ?? request.fingerprint ?? undefined,
+          environment: request.environment || undefined,
+          // A renewal or replacement heads the old license's installation: a BYOC plane receives it at its next phone-home.
+          replaces: request.replacesLicenseId ?? undefined,
           validity_days: edits.validity_days,
           max_active_uses: edits.max_active_uses,
         },

@@ -1,4 +1,5 @@
 import type { LicenseClaims, LicenseDeploymentMode, PlanLimits } from '../../../../libs/license-core/src/index.js';
+import type { PlanSource } from './license.entity.js';
 
 export interface LicenseTerms {
   licenseId: string;
@@ -15,6 +16,12 @@ export interface LicenseTerms {
   renewedFrom?: string;
   /** The renewal chain this license joins; a first license starts its own. */
   lineageId?: string;
+  /** Bookkeeping of the lineage, not claims: its label, machine cap and where its plan comes from. */
+  environment?: string | null;
+  maxMachines?: number;
+  planSource?: PlanSource;
+  /** The head of the lineage this license replaces (support's re-issue). */
+  replaces?: string;
 }
 
 export interface IssuerIdentity {

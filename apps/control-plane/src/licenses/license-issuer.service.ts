@@ -39,7 +39,11 @@ export class LicenseIssuerService {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Support issues a license: plan and add-ons from the subscription unless overridden. */
+  /**
+   * Support issues a license: plan and add-ons from the subscription unless overridden (then pinned:
+   * renewals keep them). With `replaces` it takes over that license's lineage as its head, so the
+   * installation's next phone-home, with any of its tokens, renews from it.
+   */
   async issue(input: IssueLicenseInput, by: AuditActor): Promise<IssuedLicense> {
     const issued = await this.dataSource.transaction((manager) => this.issueIn(manager, input, by));
     this.metrics.licenseIssued(issued.license.deploymentMode);
@@ -49,6 +53,7 @@ export class LicenseIssuerService {
   /** Issues inside the caller's transaction (an approved license request commits with its license); the caller counts the metric. */
   async issueIn(manager: EntityManager, input: IssueLicenseInput, by: AuditActor): Promise<IssuedLicense> {
     const tenant = await this.tenants.get(input.tenant_id, manager);
+    const replaced = input.replaces ? await this.lockHeadToReplace(manager, input.replaces, tenant.id) : undefined;
     const subscription = await this.subscriptions.findForTenant(tenant.id, manager);
     const planId = input.plan_id ?? subscription?.planId;
     if (!planId) {
@@ -59,12 +64,20 @@ export class LicenseIssuerService {
     const plan = await this.plans.get(planId, manager);
     const addons = input.addons ?? (subscription?.planId === plan.id ? subscription.addons : []);
     assertAddonsAvailable(plan, addons);
-    const deploymentMode = input.deployment_mode ?? licenseModeOf(tenant.deploymentMode);
+    const deploymentMode = input.deployment_mode ?? replaced?.deploymentMode ?? licenseModeOf(tenant.deploymentMode);
     if (!deploymentMode) {
       throw AppError.validation(`Tenant "${tenant.id}" runs as ${tenant.deploymentMode}; give deployment_mode (on_prem or byoc) for its license.`, [
         { field: 'deployment_mode', message: 'required for saas and dedicated tenants' },
       ]);
     }
+    // An air-gapped tenant cannot phone home, so a BYOC license would lapse a year after issue with nobody warned.
+    if (tenant.deploymentMode === 'on_prem' && deploymentMode === 'byoc') {
+      throw AppError.conflict(
+        'DEPLOYMENT_MODE_MISMATCH',
+        `Tenant "${tenant.id}" runs on_prem (air-gapped): its licenses are on_prem. Change the tenant's deployment_mode to byoc first if it now phones home.`,
+      );
+    }
+    if (replaced) await manager.update(LicenseEntity, { id: replaced.id }, { status: 'superseded' });
     const terms: LicenseTerms = {
       licenseId: randomUUID(),
       tenantId: tenant.id,
@@ -77,12 +90,21 @@ export class LicenseIssuerService {
       readOnlyPeriodDays: input.read_only_period_days ?? this.config.LICENSE_READ_ONLY_PERIOD_DAYS,
       fingerprint: input.fingerprint,
       maxActiveUses: input.max_active_uses,
+      lineageId: replaced?.lineageId,
+      replaces: replaced?.id,
+      environment: input.environment ?? replaced?.environment ?? null,
+      maxMachines: input.max_machines ?? replaced?.maxMachines ?? 1,
+      planSource: input.plan_id !== undefined || input.addons !== undefined ? 'pinned' : 'subscription',
     };
     const issued = await this.sign(manager, terms, by.actor);
     await this.audit.record(manager, by, 'license.issued', 'license', issued.license.id, {
       tenant_id: tenant.id,
       plan_id: plan.id,
+      plan_source: issued.license.planSource,
       deployment_mode: deploymentMode,
+      lineage_id: issued.license.lineageId,
+      environment: issued.license.environment,
+      replaces: issued.license.replaces,
       expires_at: issued.license.expiresAt,
       token_hint: issued.license.tokenHint,
     });
@@ -106,6 +128,28 @@ export class LicenseIssuerService {
       ],
     });
     return issued;
+  }
+
+  /**
+   * Locks the current head of the lineage `licenseId` belongs to. A concurrent renewal may supersede the
+   * head while this waits: the next statement sees its renewal, the new head.
+   */
+  private async lockHeadToReplace(manager: EntityManager, licenseId: string, tenantId: string): Promise<LicenseEntity> {
+    const named = await manager.findOneBy(LicenseEntity, { id: licenseId });
+    if (!named || named.tenantId !== tenantId) {
+      throw AppError.validation(`License "${licenseId}" is not a license of tenant "${tenantId}"; replaces names a license of the same tenant.`, [
+        { field: 'replaces', message: named ? 'belongs to another tenant' : 'no such license' },
+      ]);
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const head = await manager.findOne(LicenseEntity, { where: { lineageId: named.lineageId, status: 'active' }, lock: { mode: 'pessimistic_write' } });
+      if (head) return head;
+      const revoked = await manager.existsBy(LicenseEntity, { lineageId: named.lineageId, status: 'revoked' });
+      if (revoked) {
+        throw AppError.conflict('LINEAGE_REVOKED', `License "${licenseId}" belongs to a revoked installation; issue a new license without replaces instead.`);
+      }
+    }
+    throw AppError.conflict('RENEWAL_CONFLICT', 'The installation is being renewed right now; retry in a moment.');
   }
 
   /** Signs the terms and stores the license row (never the token). */
@@ -133,6 +177,10 @@ export class LicenseIssuerService {
       status: 'active',
       renewedFrom: claims.renewed_from ?? null,
       lineageId: terms.lineageId ?? claims.jti,
+      environment: terms.environment ?? null,
+      maxMachines: terms.maxMachines ?? 1,
+      planSource: terms.planSource ?? 'subscription',
+      replaces: terms.replaces ?? null,
       issuedBy,
       issuedAt: new Date(claims.iat * 1000),
       expiresAt: new Date(claims.exp * 1000),

@@ -4,6 +4,10 @@ import type { LicenseClaims, LicenseDeploymentMode } from '../../../../libs/lice
 export const LICENSE_RECORD_STATUSES = ['active', 'superseded', 'revoked'] as const;
 export type LicenseRecordStatus = (typeof LICENSE_RECORD_STATUSES)[number];
 
+/** `subscription`: renewals follow the tenant's current plan and add-ons; `pinned`: support chose them, renewals keep them. */
+export const PLAN_SOURCES = ['subscription', 'pinned'] as const;
+export type PlanSource = (typeof PLAN_SOURCES)[number];
+
 /** One row per issued token (id = `jti`). The token itself is never stored: it can be re-signed from the claims. */
 @Entity('licenses')
 export class LicenseEntity {
@@ -37,6 +41,21 @@ export class LicenseEntity {
   /** The first license of a renewal chain; every renewal inherits it. */
   @Column('uuid', { name: 'lineage_id' })
   lineageId: string;
+
+  /** The installation's label for people (`prod`, `staging`); every renewal and replacement keeps it. */
+  @Column('text', { nullable: true })
+  environment: string | null;
+
+  /** How many machines may phone home on this lineage within the clone window. */
+  @Column('integer', { name: 'max_machines', default: 1 })
+  maxMachines: number;
+
+  @Column('text', { name: 'plan_source', default: 'subscription' })
+  planSource: PlanSource;
+
+  /** The license support replaced with this one (the previous head of the lineage). */
+  @Column('uuid', { nullable: true })
+  replaces: string | null;
 
   @Column('text', { name: 'issued_by' })
   issuedBy: string;

@@ -17,6 +17,12 @@ export function licenseView(license: LicenseEntity, now: Date) {
     expires_at: license.expiresAt,
     renewed_from: license.renewedFrom,
     lineage_id: license.lineageId,
+    /** The head is the lineage's one active license: what its installation's next phone-home renews. */
+    is_head: license.status === 'active',
+    replaces: license.replaces,
+    environment: license.environment,
+    max_machines: license.maxMachines,
+    plan_source: license.planSource,
     revoked_at: license.revokedAt,
     revoked_reason: license.revokedReason,
     claims: license.claims,

@@ -28,6 +28,10 @@ export class LicensesController {
   /** The token is in this response only; the CP keeps the claims, not the token. */
   @Post()
   @RequireRole('support')
+  @ApiErrors(
+    { status: 409, code: 'DEPLOYMENT_MODE_MISMATCH', message: 'Tenant "acme" runs on_prem (air-gapped): its licenses are on_prem.' },
+    { status: 409, code: 'LINEAGE_REVOKED', message: 'License "5f0c6a8e-…" belongs to a revoked installation.' },
+  )
   async issue(@Body(new ZodPipe(issueLicenseSchema)) body: IssueLicenseInput, @CurrentActor() actor: AuditActor) {
     const { token, license } = await this.issuer.issue(body, actor);
     return { token, license: licenseView(license, this.clock.now()) };

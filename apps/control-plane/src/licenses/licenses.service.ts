@@ -29,6 +29,8 @@ export class LicensesService {
       .skip(query.offset);
     if (query.tenant_id) builder.andWhere('license.tenant_id = :tenantId', { tenantId: query.tenant_id });
     if (query.status) builder.andWhere('license.status = :status', { status: query.status });
+    if (query.environment) builder.andWhere('license.environment = :environment', { environment: query.environment });
+    if (query.lineage_id) builder.andWhere('license.lineage_id = :lineageId', { lineageId: query.lineage_id });
     if (query.expiring_before) builder.andWhere('license.expires_at < :before', { before: query.expiring_before });
     return builder.getMany();
   }
@@ -39,6 +41,7 @@ export class LicensesService {
     return license;
   }
 
+  /** Revokes the license's whole lineage: no token of that installation renews again. */
   async revoke(id: string, reason: string, by: AuditActor): Promise<LicenseEntity> {
     return this.licenses.manager.transaction(async (manager) => {
       const license = await manager.findOne(LicenseEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -46,12 +49,26 @@ export class LicensesService {
       if (license.status === 'revoked') {
         throw AppError.conflict('LICENSE_ALREADY_REVOKED', `License "${id}" was already revoked at ${license.revokedAt?.toISOString()}.`);
       }
-      license.status = 'revoked';
-      license.revokedAt = this.clock.now();
-      license.revokedReason = reason;
-      await manager.save(license);
-      await this.audit.record(manager, by, 'license.revoked', 'license', id, { reason, tenant_id: license.tenantId });
-      return license;
+      const revokedAt = this.clock.now();
+      const revoked: string[] = [];
+      // Each statement sees rows committed since the last one, so a renewal that slipped in is revoked by the next pass.
+      for (let pass = 0; pass < 3; pass++) {
+        const rows = (await manager.query(
+          `WITH revoked AS (
+             UPDATE licenses SET status = 'revoked', revoked_at = $2, revoked_reason = $3 WHERE lineage_id = $1 AND status <> 'revoked' RETURNING id
+           ) SELECT id FROM revoked`,
+          [license.lineageId, revokedAt, reason],
+        )) as { id: string }[];
+        if (rows.length === 0) break;
+        revoked.push(...rows.map((row) => row.id));
+      }
+      await this.audit.record(manager, by, 'license.revoked', 'license', id, {
+        reason,
+        tenant_id: license.tenantId,
+        lineage_id: license.lineageId,
+        revoked_license_ids: revoked,
+      });
+      return manager.findOneByOrFail(LicenseEntity, { id });
     });
   }
 

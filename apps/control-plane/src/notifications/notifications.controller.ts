@@ -36,6 +36,7 @@ export class NotificationsController {
       message:
         'Notification "5f0c6a8e-…" carried a one-time login link, which is not kept after sending; send a new link with POST /api/v1/tenants/acme/login-links {"send_email": true}.',
     },
+    { status: 409, code: 'LICENSE_NOT_CURRENT', message: 'License "5f0c6a8e-…" is revoked, so its email is not sent again.' },
   )
   async resend(@Param('id', UuidParamPipe) id: string, @CurrentActor() actor: AuditActor) {
     return notificationView(await this.notifications.resend(id, actor));

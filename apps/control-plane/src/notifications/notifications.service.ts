@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Repository, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';
@@ -56,6 +56,7 @@ export class NotificationsService {
       if (notification.status === 'pending' || notification.status === 'queued') {
         throw AppError.conflict('NOTIFICATION_IN_FLIGHT', `Notification "${id}" is ${notification.status}: it is being delivered already.`);
       }
+      await this.assertLicenseCurrent(manager, notification);
       const attachments = await this.withToken(notification);
       await manager.query(
         `UPDATE notifications SET status = 'pending', attempts = 0, last_error = NULL, sent_at = NULL, failed_at = NULL, queued_at = NULL,
@@ -70,6 +71,20 @@ export class NotificationsService {
       });
       return manager.findOneByOrFail(NotificationEntity, { id });
     });
+  }
+
+  /** A license email re-signs its token: never for a license that no longer stands (revoked, or superseded by another). */
+  private async assertLicenseCurrent(manager: EntityManager, notification: NotificationEntity): Promise<void> {
+    const licenseId = notification.facts.license_id;
+    if (notification.stage !== 'license_issued' || typeof licenseId !== 'string') return;
+    const license = await manager.findOneBy(LicenseEntity, { id: licenseId });
+    if (!license || license.status === 'active') return;
+    throw AppError.conflict(
+      'LICENSE_NOT_CURRENT',
+      `License "${licenseId}" is ${license.status}, so its email is not sent again (it would deliver a token that must not be used). ` +
+        `Find the installation's current license with GET /api/v1/licenses?lineage_id=${license.lineageId}, or issue a new one.`,
+      { license_id: licenseId, license_status: license.status },
+    );
   }
 
   private async withToken(notification: NotificationEntity): Promise<NotificationAttachment[] | null> {

@@ -7,7 +7,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LicenseVerifier } from '../keys/license-verifier.service.js';
 import { LicenseIssuerService } from '../licenses/license-issuer.service.js';
-import { LicenseEntity, type LicenseRecordStatus } from '../licenses/license.entity.js';
+import { LicenseEntity, type LicenseRecordStatus, type PlanSource } from '../licenses/license.entity.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
 import { Metrics } from '../observability/metrics.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
@@ -30,18 +30,21 @@ export interface PhoneHomeReply {
   renewed_from: string | null;
 }
 
-/** The presented license and everything the decision needs, read in one round trip. */
+/** The presented license, its lineage's head and everything the decision needs, read in one round trip. */
 interface RenewalFactsRow {
   id: string;
   tenant_id: string;
   status: LicenseRecordStatus;
   claims: LicenseClaims;
   lineage_id: string;
-  successor_id: string | null;
-  successor_status: LicenseRecordStatus | null;
-  successor_issued_at: Date | null;
-  successor_renewed: boolean;
-  newest_id: string | null;
+  head_id: string | null;
+  head_claims: LicenseClaims | null;
+  head_issued_at: Date | null;
+  head_issued_by: string | null;
+  head_max_machines: number | null;
+  head_environment: string | null;
+  head_plan_source: PlanSource | null;
+  lineage_revoked: boolean;
   subscription_status: SubscriptionStatus | null;
   plan_id: string | null;
   plan_name: string | null;
@@ -49,47 +52,53 @@ interface RenewalFactsRow {
   plan_modules: string[] | null;
   plan_addons: string[] | null;
   subscription_addons: string[] | null;
-  other_fingerprint_seen: boolean;
+  other_machines: number;
 }
 
 const FACTS_SQL = `
   SELECT l.id, l.tenant_id, l.status, l.claims, l.lineage_id,
-         s.id AS successor_id, s.status AS successor_status, s.issued_at AS successor_issued_at,
-         EXISTS (SELECT 1 FROM licenses g WHERE g.renewed_from = s.id) AS successor_renewed,
-         (SELECT n.id FROM licenses n
-           WHERE n.tenant_id = l.tenant_id AND n.deployment_mode = 'byoc' AND n.status <> 'revoked'
-           ORDER BY n.issued_at DESC, n.created_at DESC LIMIT 1) AS newest_id,
+         h.id AS head_id, h.claims AS head_claims, h.issued_at AS head_issued_at, h.issued_by AS head_issued_by,
+         h.max_machines AS head_max_machines, h.environment AS head_environment, h.plan_source AS head_plan_source,
+         EXISTS (SELECT 1 FROM licenses r WHERE r.lineage_id = l.lineage_id AND r.status = 'revoked') AS lineage_revoked,
          sub.status AS subscription_status, sub.addons AS subscription_addons,
          p.id AS plan_id, p.name AS plan_name, p.limits AS plan_limits, p.modules AS plan_modules, p.available_addons AS plan_addons,
-         -- A machine-bound license is protected by its binding; the fingerprint history guards unbound ones.
-         ($2::text IS NOT NULL AND l.claims->>'fingerprint' IS NULL AND EXISTS (
-           SELECT 1 FROM phone_homes ph
+         -- Machines are counted only among calls that renewed: a refused copy never makes the original look like one.
+         CASE WHEN $2::text IS NULL THEN 0 ELSE (
+           SELECT count(DISTINCT ph.fingerprint)::int FROM phone_homes ph
            WHERE ph.lineage_id = l.lineage_id AND ph.fingerprint IS NOT NULL AND ph.fingerprint <> $2
-             AND ph.called_at > $3 AND ph.result = ANY($4))) AS other_fingerprint_seen
+             AND ph.called_at > $3 AND ph.result = ANY($4)) END AS other_machines
   FROM licenses l
-  LEFT JOIN licenses s ON s.renewed_from = l.id
+  LEFT JOIN licenses h ON h.lineage_id = l.lineage_id AND h.status = 'active'
   LEFT JOIN subscriptions sub ON sub.tenant_id = l.tenant_id
   LEFT JOIN plans p ON p.id = sub.plan_id
   WHERE l.id = $1`;
 
 /**
- * The renewal as one statement (its own transaction): supersede the presented license only if it is
- * still active, insert the renewal only if that happened, record the call. A concurrent renewal or
- * revocation makes the UPDATE match nothing, so nothing is written and the caller decides again.
- * Column lists mirror LicenseEntity and PhoneHomeEntity; hand-written because this is the hot path.
+ * The renewal as one statement (its own transaction): supersede the lineage's head only if it is still
+ * active, insert the renewal only if that happened, record the call (against the presented license).
+ * A concurrent renewal, replacement or revocation makes the UPDATE match nothing, so nothing is written
+ * and the caller decides again. Column lists mirror LicenseEntity and PhoneHomeEntity; hand-written
+ * because this is the hot path.
  */
 const RENEW_SQL = `
   WITH superseded AS (
     UPDATE licenses SET status = 'superseded' WHERE id = $1 AND status = 'active' RETURNING id
   ), renewal AS (
-    INSERT INTO licenses (id, tenant_id, plan_id, deployment_mode, claims, kid, token_hint, status, renewed_from, lineage_id, issued_by, issued_at, expires_at)
-    SELECT $2, $3, $4, 'byoc', $5, $6, $7, 'active', superseded.id, $8, 'phone-home', $9, $10 FROM superseded
+    INSERT INTO licenses (id, tenant_id, plan_id, deployment_mode, claims, kid, token_hint, status, renewed_from, lineage_id, issued_by, issued_at, expires_at,
+                          environment, max_machines, plan_source)
+    SELECT $2, $3, $4, 'byoc', $5, $6, $7, 'active', superseded.id, $8, 'phone-home', $9, $10, $17, $18, $19 FROM superseded
     RETURNING id
   )
   INSERT INTO phone_homes (tenant_id, license_id, lineage_id, called_at, tp_version, source_address, fingerprint, result, renewed_license_id,
                            active_uses, usage_period_start, usage_period_end)
-  SELECT $3, $1, $8, $9, $11, $12, $13, 'renewed', renewal.id, $14, $15, $16 FROM renewal
+  SELECT $3, $20, $8, $9, $11, $12, $13, 'renewed', renewal.id, $14, $15, $16 FROM renewal
   RETURNING id`;
+
+/** At most one stale-token alert per lineage and UTC day: a restart without a fingerprint is not worth more. */
+const STALE_TOKEN_ALERT_SQL = `
+  INSERT INTO clone_alerts (tenant_id, license_id, lineage_id, reason, details, source_address, fingerprint, detected_at)
+  SELECT $1, $2, $3, 'stale_token', $4, $5, NULL, $6
+  WHERE NOT EXISTS (SELECT 1 FROM clone_alerts WHERE lineage_id = $3 AND reason = 'stale_token' AND detected_at >= $7)`;
 
 /** Attempts at deciding and writing; a lost race is settled by the second, which sees the winner's renewal. */
 const MAX_ATTEMPTS = 3;
@@ -99,7 +108,6 @@ const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
   LICENSE_INVALID: 401,
   LICENSE_UNKNOWN: 401,
   LICENSE_REVOKED: 403,
-  LICENSE_SUPERSEDED: 403,
   NOT_RENEWABLE_ON_PREM: 403,
   FINGERPRINT_MISMATCH: 403,
   CLONE_SUSPECTED: 403,
@@ -108,8 +116,8 @@ const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
 
 /**
  * BYOC renewal in two round trips: read the facts, decide (pure), then write the renewal, the
- * superseded mark and the call record in one statement that only applies if the presented license
- * is still active. Simultaneous calls with one token race on that condition: one renews, the rest
+ * superseded mark and the call record in one statement that only applies if the lineage's head is
+ * still active. Simultaneous calls with one token race on that condition: one renews, the rest
  * decide again, find the renewal and get it re-signed, byte for byte the same token. A refusal
  * commits its call record (and any clone alert and email) and then answers 4xx.
  */
@@ -142,7 +150,8 @@ export class PhoneHomeService {
         this.logger.warn(`phone-home refused: ${decision.code} tenant=${facts.tenant_id} license=${facts.id} token=${tokenHint(call.token)}`);
         throw this.refused(decision.code, decision.message, decision.subscriptionStatus ? { subscription_status: decision.subscriptionStatus } : undefined);
       }
-      const reply = decision.kind === 'renew' ? await this.renew(facts, call, now) : await this.resend(decision.licenseId, facts, call, now);
+      const reply =
+        decision.kind === 'renew' ? await this.renew(facts, call, now, decision.staleToken) : await this.resend(decision.licenseId, facts, call, now);
       if (reply) {
         this.metrics.phoneHome(decision.kind === 'renew' ? 'renewed' : 'resent');
         return reply;
@@ -181,46 +190,60 @@ export class PhoneHomeService {
 
   private decide(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): RenewalDecision {
     return decideRenewal({
-      license: { id: facts.id, status: facts.status, claims: facts.claims },
-      successor: facts.successor_id
-        ? { id: facts.successor_id, status: facts.successor_status!, issuedAt: new Date(facts.successor_issued_at!), renewed: facts.successor_renewed }
+      license: { id: facts.id, status: facts.status },
+      head: facts.head_id
+        ? {
+            id: facts.head_id,
+            claims: facts.head_claims!,
+            issuedAt: new Date(facts.head_issued_at!),
+            issuedBy: facts.head_issued_by!,
+            maxMachines: facts.head_max_machines!,
+          }
         : null,
-      newestLicenseId: facts.newest_id,
+      lineageRevoked: facts.lineage_revoked,
       subscriptionStatus: facts.subscription_status,
       presentedFingerprint: call.fingerprint,
-      otherFingerprintSeen: facts.other_fingerprint_seen,
+      otherMachines: facts.other_machines,
       now,
       retryWindowMs: this.config.PHONE_HOME_RETRY_WINDOW_SECONDS * 1000,
     });
   }
 
   /**
-   * Signs a new license with the tenant's current plan and add-ons (the machine binding and phase
-   * lengths carry over) and writes it; undefined when a concurrent call got there first.
+   * Signs a new license from the lineage's head: the tenant's current plan and add-ons, unless support
+   * pinned the plan, in which case the head's plan, limits, modules and add-ons carry over unchanged
+   * (as do the machine binding, phase lengths, environment and machine cap). Undefined when a
+   * concurrent call got there first.
    */
-  private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): Promise<PhoneHomeReply | undefined> {
-    const plan = { id: facts.plan_id!, name: facts.plan_name!, limits: facts.plan_limits!, modules: facts.plan_modules! };
-    const previous = facts.claims;
+  private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date, staleToken: boolean): Promise<PhoneHomeReply | undefined> {
+    const head = facts.head_claims!;
+    const pinned = facts.head_plan_source === 'pinned';
+    const plan = pinned
+      ? { id: head.plan_id, name: head.plan_name, limits: head.limits, modules: head.modules }
+      : { id: facts.plan_id!, name: facts.plan_name!, limits: facts.plan_limits!, modules: facts.plan_modules! };
     const { token, license } = await this.issuer.prepare(
       {
         licenseId: randomUUID(),
         tenantId: facts.tenant_id,
         plan,
-        addons: (facts.subscription_addons ?? []).filter((addon) => facts.plan_addons!.includes(addon)),
+        addons: pinned ? head.addons : (facts.subscription_addons ?? []).filter((addon) => facts.plan_addons!.includes(addon)),
         deploymentMode: 'byoc',
         issuedAt: now,
         validityDays: this.config.PHONE_HOME_RENEWAL_VALIDITY_DAYS,
-        gracePeriodDays: previous.grace_period_days,
-        readOnlyPeriodDays: previous.read_only_period_days,
-        fingerprint: previous.fingerprint,
-        maxActiveUses: previous.max_active_uses,
-        renewedFrom: facts.id,
+        gracePeriodDays: head.grace_period_days,
+        readOnlyPeriodDays: head.read_only_period_days,
+        fingerprint: head.fingerprint,
+        maxActiveUses: head.max_active_uses,
+        renewedFrom: facts.head_id!,
         lineageId: facts.lineage_id,
+        environment: facts.head_environment,
+        maxMachines: facts.head_max_machines!,
+        planSource: facts.head_plan_source!,
       },
       'phone-home',
     );
     const written = (await this.dataSource.query(RENEW_SQL, [
-      facts.id,
+      facts.head_id,
       license.id,
       license.tenantId,
       license.planId,
@@ -231,10 +254,22 @@ export class PhoneHomeService {
       license.issuedAt,
       license.expiresAt,
       ...this.callColumns(call),
+      license.environment,
+      license.maxMachines,
+      license.planSource,
+      facts.id,
     ])) as unknown[];
     if (written.length === 0) return undefined;
-    this.logger.log(`license renewed: id=${license.id} from=${facts.id} tenant=${license.tenantId} token=${license.tokenHint}`);
+    this.logger.log(`license renewed: id=${license.id} from=${facts.head_id} presented=${facts.id} tenant=${license.tenantId} token=${license.tokenHint}`);
+    if (staleToken) await this.recordStaleToken(facts, call, now);
     return replyFor(token, license);
+  }
+
+  /** Without a fingerprint a restart and a copy look alike: renewed, and support can see it happened. */
+  private async recordStaleToken(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): Promise<void> {
+    const dayStart = new Date(now.toISOString().slice(0, 10));
+    const details = { head_id: facts.head_id, tp_version: call.tp_version, token_hint: tokenHint(call.token) };
+    await this.dataSource.query(STALE_TOKEN_ALERT_SQL, [facts.tenant_id, facts.id, facts.lineage_id, details, call.sourceAddress, now, dayStart]);
   }
 
   /** A retry within the window: the renewal already exists, so it is re-signed (the same token), not minted again. */
@@ -342,6 +377,6 @@ function replyFor(token: string, license: LicenseEntity): PhoneHomeReply {
 
 function cloneReasonText(reason: string): string {
   return reason === 'stale_token'
-    ? 'a token older than the two newest of its lineage phoned home'
-    : 'two different machine fingerprints phoned home on one lineage within a day';
+    ? 'an older token of the lineage phoned home without a machine fingerprint'
+    : 'more machines phoned home on one lineage within the clone window than its license allows';
 }

@@ -1,93 +1,95 @@
 import type { LicenseClaims } from '../../../../libs/license-core/src/index.js';
-import { decideRenewal, type RenewalFacts } from './renewal-decision.js';
+import { decideRenewal, type LineageHead, type RenewalFacts } from './renewal-decision.js';
 
 const NOW = new Date('2026-11-24T12:00:00Z');
 const HOUR = 3_600_000;
 
-function facts(overrides: Partial<RenewalFacts> = {}, claims: Partial<LicenseClaims> = {}): RenewalFacts {
+function head(overrides: Partial<LineageHead> = {}, claims: Partial<LicenseClaims> = {}): LineageHead {
   return {
-    license: { id: 'l1', status: 'active', claims: { deployment_mode: 'byoc', ...claims } as LicenseClaims },
-    successor: null,
-    newestLicenseId: 'l1',
+    id: 'l1',
+    claims: { deployment_mode: 'byoc', ...claims } as LicenseClaims,
+    issuedAt: new Date(NOW.getTime() - 30 * 24 * HOUR),
+    issuedBy: 'support:alice',
+    maxMachines: 1,
+    ...overrides,
+  };
+}
+
+function facts(overrides: Partial<RenewalFacts> = {}): RenewalFacts {
+  return {
+    license: { id: 'l1', status: 'active' },
+    head: head(),
+    lineageRevoked: false,
     subscriptionStatus: 'active',
-    presentedFingerprint: undefined,
-    otherFingerprintSeen: false,
+    presentedFingerprint: 'machine-a',
+    otherMachines: 0,
     now: NOW,
     retryWindowMs: HOUR,
     ...overrides,
   };
 }
 
-const successor = (issuedAgoMs: number, extra: Partial<NonNullable<RenewalFacts['successor']>> = {}) => ({
-  id: 'l2',
-  status: 'active' as const,
-  issuedAt: new Date(NOW.getTime() - issuedAgoMs),
-  renewed: false,
-  ...extra,
-});
-
 const codeOf = (input: RenewalFacts) => {
   const decision = decideRenewal(input);
   return decision.kind === 'refuse' ? decision.code : decision.kind;
 };
+const older = { id: 'l0', status: 'superseded' as const };
 
 describe('decideRenewal', () => {
-  it('renews the newest active BYOC license of a tenant with full access', () => {
-    expect(decideRenewal(facts())).toEqual({ kind: 'renew' });
+  it('renews the head of a lineage with full access', () => {
+    expect(decideRenewal(facts())).toEqual({ kind: 'renew', headId: 'l1', staleToken: false });
     expect(codeOf(facts({ subscriptionStatus: 'trialing' }))).toBe('renew');
   });
 
-  it('refuses revoked before anything else, then on-prem', () => {
-    expect(codeOf(facts({ license: { id: 'l1', status: 'revoked', claims: { deployment_mode: 'on_prem' } as LicenseClaims } }))).toBe('LICENSE_REVOKED');
-    expect(codeOf(facts({}, { deployment_mode: 'on_prem' }))).toBe('NOT_RENEWABLE_ON_PREM');
+  it('renews the head for an older token of its lineage: age alone never refuses', () => {
+    expect(decideRenewal(facts({ license: older }))).toEqual({ kind: 'renew', headId: 'l1', staleToken: false });
+    expect(decideRenewal(facts({ license: older, head: head({ issuedBy: 'phone-home', issuedAt: new Date(NOW.getTime() - 25 * HOUR) }) }))).toMatchObject({
+      kind: 'renew',
+    });
+  });
+
+  it('flags an older token without a machine fingerprint as stale, and still renews it', () => {
+    expect(decideRenewal(facts({ license: older, presentedFingerprint: undefined }))).toEqual({ kind: 'renew', headId: 'l1', staleToken: true });
+    expect(decideRenewal(facts({ presentedFingerprint: undefined }))).toEqual({ kind: 'renew', headId: 'l1', staleToken: false });
+  });
+
+  it('resends a renewal made within the retry window to any older token, exactly at its end too, and renews after it', () => {
+    const renewedAgo = (ms: number) => head({ id: 'l2', issuedBy: 'phone-home', issuedAt: new Date(NOW.getTime() - ms) });
+    expect(decideRenewal(facts({ license: older, head: renewedAgo(HOUR) }))).toEqual({ kind: 'resend', licenseId: 'l2' });
+    expect(decideRenewal(facts({ license: older, head: renewedAgo(HOUR + 1) }))).toMatchObject({ kind: 'renew', headId: 'l2' });
+  });
+
+  it('renews, not resends, a fresh head that support issued as a replacement', () => {
+    const replacement = head({ id: 'l2', issuedBy: 'support:alice', issuedAt: NOW });
+    expect(decideRenewal(facts({ license: older, head: replacement }))).toMatchObject({ kind: 'renew', headId: 'l2' });
+  });
+
+  it('refuses a revoked lineage before anything else, whichever of its tokens is presented', () => {
+    expect(codeOf(facts({ lineageRevoked: true, head: null, license: { id: 'l1', status: 'revoked' } }))).toBe('LICENSE_REVOKED');
+    expect(codeOf(facts({ lineageRevoked: true, head: null, license: older }))).toBe('LICENSE_REVOKED');
+    expect(codeOf(facts({ lineageRevoked: true, head: head({}, { deployment_mode: 'on_prem' }) }))).toBe('LICENSE_REVOKED');
+  });
+
+  it('refuses on-prem lineages', () => {
+    expect(codeOf(facts({ head: head({}, { deployment_mode: 'on_prem' }) }))).toBe('NOT_RENEWABLE_ON_PREM');
   });
 
   it('refuses a bound license from another machine, or with no fingerprint at all', () => {
-    expect(codeOf(facts({ presentedFingerprint: 'b' }, { fingerprint: 'a' }))).toBe('FINGERPRINT_MISMATCH');
-    expect(codeOf(facts({}, { fingerprint: 'a' }))).toBe('FINGERPRINT_MISMATCH');
-    expect(codeOf(facts({ presentedFingerprint: 'a' }, { fingerprint: 'a' }))).toBe('renew');
+    const bound = head({}, { fingerprint: 'a' });
+    expect(codeOf(facts({ head: bound, presentedFingerprint: 'b' }))).toBe('FINGERPRINT_MISMATCH');
+    expect(codeOf(facts({ head: bound, presentedFingerprint: undefined }))).toBe('FINGERPRINT_MISMATCH');
+    expect(codeOf(facts({ head: bound, presentedFingerprint: 'a', otherMachines: 3 }))).toBe('renew');
   });
 
-  it('flags two machines on one lineage as a clone', () => {
-    expect(decideRenewal(facts({ otherFingerprintSeen: true, presentedFingerprint: 'b' }))).toMatchObject({
-      code: 'CLONE_SUSPECTED',
-      cloneReason: 'fingerprint_conflict',
-    });
+  it('refuses a new machine once the lineage renews on as many machines as it allows', () => {
+    expect(decideRenewal(facts({ otherMachines: 1 }))).toMatchObject({ code: 'CLONE_SUSPECTED', cloneReason: 'fingerprint_conflict' });
+    expect(codeOf(facts({ otherMachines: 1, head: head({ maxMachines: 2 }) }))).toBe('renew');
+    expect(codeOf(facts({ otherMachines: 2, head: head({ maxMachines: 2 }) }))).toBe('CLONE_SUSPECTED');
+    // Without a fingerprint there is no machine to count.
+    expect(codeOf(facts({ otherMachines: 1, presentedFingerprint: undefined }))).toBe('renew');
   });
 
-  it('resends the renewal to a retry inside the window, exactly at its end, and refuses it after', () => {
-    const superseded = { id: 'l1', status: 'superseded' as const, claims: { deployment_mode: 'byoc' } as LicenseClaims };
-    expect(decideRenewal(facts({ license: superseded, successor: successor(HOUR), newestLicenseId: 'l2' }))).toEqual({ kind: 'resend', licenseId: 'l2' });
-    const late = decideRenewal(facts({ license: superseded, successor: successor(HOUR + 1), newestLicenseId: 'l2' }));
-    expect(late).toMatchObject({ code: 'LICENSE_SUPERSEDED' });
-    expect(late).not.toHaveProperty('cloneReason');
-  });
-
-  it('treats a token older than the newest two of its lineage as a clone', () => {
-    const superseded = { id: 'l1', status: 'superseded' as const, claims: { deployment_mode: 'byoc' } as LicenseClaims };
-    expect(
-      decideRenewal(facts({ license: superseded, successor: successor(60_000, { renewed: true, status: 'superseded' }), newestLicenseId: 'l3' })),
-    ).toMatchObject({
-      code: 'LICENSE_SUPERSEDED',
-      cloneReason: 'stale_token',
-    });
-  });
-
-  it('refuses a license that support replaced with a newer one', () => {
-    expect(codeOf(facts({ newestLicenseId: 'l9' }))).toBe('LICENSE_SUPERSEDED');
-    const revokedRenewal = facts({
-      license: { id: 'l1', status: 'superseded', claims: { deployment_mode: 'byoc' } as LicenseClaims },
-      successor: successor(60_000, { status: 'revoked' }),
-      newestLicenseId: null,
-    });
-    expect(codeOf(revokedRenewal)).toBe('LICENSE_SUPERSEDED');
-  });
-
-  it.each(['past_due', 'suspended', 'canceled', null] as const)('refuses SUBSCRIPTION_INACTIVE when the subscription is %s, also for a retry', (status) => {
+  it.each(['past_due', 'suspended', 'canceled', null] as const)('refuses SUBSCRIPTION_INACTIVE for %s', (status) => {
     expect(decideRenewal(facts({ subscriptionStatus: status }))).toMatchObject({ code: 'SUBSCRIPTION_INACTIVE', subscriptionStatus: status ?? 'none' });
-    const superseded = { id: 'l1', status: 'superseded' as const, claims: { deployment_mode: 'byoc' } as LicenseClaims };
-    expect(codeOf(facts({ subscriptionStatus: status, license: superseded, successor: successor(60_000), newestLicenseId: 'l2' }))).toBe(
-      'SUBSCRIPTION_INACTIVE',
-    );
   });
 });
