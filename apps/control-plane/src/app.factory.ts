@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { STRIPE_WEBHOOK_PATH } from './billing/stripe-webhook.controller.js';
 import { systemClock, type Clock } from './common/clock.js';
+import { hostileTextMiddleware } from './common/hostile-text.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/app-config.js';
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     }),
   );
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
+  app.use(hostileTextMiddleware);
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
   // Which proxies may name the client in X-Forwarded-For: the source address of phone-home records and rate limits.

@@ -106,6 +106,16 @@ describe('verifyLicenseToken', () => {
     expect(await verifyLicenseToken(spoofed, options())).toMatchObject({ valid: false, reason: 'BAD_SIGNATURE' });
   });
 
+  it('rejects a kid that is not printable ASCII before asking for a key', async () => {
+    const asked: (string | undefined)[] = [];
+    for (const badKid of ['a\u0000b', '', 'with space', 'x'.repeat(257), 'caf\u00e9']) {
+      const token = await new SignJWT({ ...claims() }).setProtectedHeader({ alg: 'RS256', kid: badKid }).sign(privateKey);
+      const result = await verifyLicenseToken(token, { ...options(), keys: (k) => (asked.push(k), publicKey) });
+      expect(result).toMatchObject({ valid: false, reason: 'MALFORMED' });
+    }
+    expect(asked).toEqual([]);
+  });
+
   it('rejects a tampered payload', async () => {
     const token = await signLicenseToken(claims(), privateKey, kid);
     const forged = tamper(token, (payload) => (payload.limits = { users: null, data_volume_gb: null, ai_credits: null, retention_days: null }));

@@ -35,6 +35,7 @@ export interface VerifyOptions {
 }
 
 const MAX_TOKEN_LENGTH = 16_384;
+const KID = /^[\x21-\x7e]{1,256}$/;
 
 /**
  * The one verification rule of the CP and every tenant plane: RS256 only, a `kid` naming a trusted key
@@ -53,7 +54,11 @@ export async function verifyLicenseToken(token: string, options: VerifyOptions):
   } catch {
     return invalid('MALFORMED', 'The license header cannot be decoded.');
   }
-  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || !KID.test(header.kid))) {
+    // A key id is looked up in key stores and databases: anything but printable ASCII is refused before that.
+    return invalid('MALFORMED', 'The license header kid must be 1 to 256 printable ASCII characters.');
+  }
+  const kid = header.kid;
   if (header.alg !== LICENSE_ALGORITHM) {
     return invalid('ALGORITHM_NOT_ALLOWED', `The license is signed with "${String(header.alg)}"; only RS256 is accepted.`, kid);
   }

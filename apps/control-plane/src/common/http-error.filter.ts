@@ -5,7 +5,8 @@ import { AppError } from './app-error.js';
 interface ErrorBody {
   code: string;
   message: string;
-  details?: unknown;
+  /** Always present (null when there is nothing more to say), so clients read one shape. */
+  details: unknown;
   request_id?: string;
 }
 
@@ -21,7 +22,7 @@ const HTTP_CODES: Record<number, string> = {
 };
 
 /** Body-parser errors carry a `type`; map them to messages a caller can act on. */
-const BODY_PARSER_ERRORS: Record<string, { code: string; message: string }> = {
+const BODY_PARSER_ERRORS: Record<string, Omit<ErrorBody, 'details'>> = {
   'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' },
   'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' },
   'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body encoding is not supported.' },
@@ -47,19 +48,16 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private describe(exception: unknown): [number, ErrorBody] {
     if (exception instanceof AppError) {
-      return [
-        exception.status,
-        { code: exception.code, message: exception.message, ...(exception.details === undefined ? {} : { details: exception.details }) },
-      ];
+      return [exception.status, { code: exception.code, message: exception.message, details: exception.details ?? null }];
     }
     const parserError = bodyParserError(exception);
     if (parserError) return parserError;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
-      return [status, { code, message: status >= 500 ? 'Internal error.' : exception.message }];
+      return [status, { code, message: status >= 500 ? 'Internal error.' : exception.message, details: null }];
     }
-    return [500, { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs.' }];
+    return [500, { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs.', details: null }];
   }
 }
 
@@ -70,5 +68,5 @@ function bodyParserError(exception: unknown): [number, ErrorBody] | undefined {
   const known = BODY_PARSER_ERRORS[String((candidate as { type: unknown }).type)];
   if (!known) return undefined;
   const status = Number((candidate as { status?: unknown }).status) || 400;
-  return [status, known];
+  return [status, { ...known, details: null }];
 }

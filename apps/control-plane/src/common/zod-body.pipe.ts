@@ -1,6 +1,7 @@
 import { type PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { AppError } from './app-error.js';
+import { assertNoHostileText } from './hostile-text.js';
 
 /** Validates a body, query or param with a zod schema; every bad field is named in `details`. */
 export class ZodPipe<Schema extends z.ZodType> implements PipeTransform<unknown, z.infer<Schema>> {
@@ -11,6 +12,7 @@ export class ZodPipe<Schema extends z.ZodType> implements PipeTransform<unknown,
   ) {}
 
   transform(value: unknown): z.infer<Schema> {
+    assertNoHostileText(value, this.what);
     const parsed = this.schema.safeParse(value ?? {});
     if (parsed.success) return parsed.data;
     const details = parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(root)', message: issue.message }));

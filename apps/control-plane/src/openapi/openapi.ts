@@ -51,11 +51,11 @@ const ERROR_SCHEMA: SchemaObject = {
   properties: {
     error: {
       type: 'object',
-      required: ['code', 'message'],
+      required: ['code', 'message', 'details'],
       properties: {
         code: { type: 'string', description: 'Stable, machine-readable code.' },
         message: { type: 'string', description: 'What went wrong, for a human.' },
-        details: { description: 'Field-level problems (validation) or other context.' },
+        details: { description: 'Field-level problems (validation) or other context; null when there is none.', nullable: true },
         request_id: { type: 'string', description: 'Also in the X-Request-Id header and on every log line of the request.' },
       },
     },
@@ -70,7 +70,7 @@ function errorResponse(description: string, code: string, message: string, detai
     content: {
       'application/json': {
         schema: { $ref: '#/components/schemas/Error' },
-        example: { error: { code, message, ...(details === undefined ? {} : { details }), request_id: EXAMPLE_REQUEST_ID } },
+        example: { error: { code, message, details: details ?? null, request_id: EXAMPLE_REQUEST_ID } },
       },
     },
   };
@@ -84,7 +84,10 @@ function documentedErrorsResponse(errors: DocumentedError[]): ResponseObject {
       'application/json': {
         schema: { $ref: '#/components/schemas/Error' },
         examples: Object.fromEntries(
-          errors.map((error) => [error.code, { value: { error: { code: error.code, message: error.message, request_id: EXAMPLE_REQUEST_ID } } }]),
+          errors.map((error) => [
+            error.code,
+            { value: { error: { code: error.code, message: error.message, details: null, request_id: EXAMPLE_REQUEST_ID } } },
+          ]),
         ),
       },
     },
