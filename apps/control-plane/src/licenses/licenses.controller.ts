@@ -16,6 +16,8 @@ import {
   type ListLicensesQuery,
 } from './licenses.schemas.js';
 import { LicensesService } from './licenses.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { issuedLicenseResponse, licenseInspectionResponse, licenseListResponse, licenseResponse } from './licenses.responses.js';
 
 @Controller('api/v1/licenses')
 export class LicensesController {
@@ -28,6 +30,11 @@ export class LicensesController {
   /** The token is in this response only; the CP keeps the claims, not the token. */
   @Post()
   @RequireRole('support')
+  @ApiReply({ summary: 'Issue a license', schema: issuedLicenseResponse })
+  @ApiErrors(
+    { status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' },
+    { status: 404, code: 'PLAN_NOT_FOUND', message: 'Plan "gold" does not exist.' },
+  )
   async issue(@Body(new ZodPipe(issueLicenseSchema)) body: IssueLicenseInput, @CurrentActor() actor: AuditActor) {
     const { token, license } = await this.issuer.issue(body, actor);
     return { token, license: licenseView(license, this.clock.now()) };
@@ -35,6 +42,7 @@ export class LicensesController {
 
   @Get()
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List licenses', schema: licenseListResponse })
   async list(@Query(new ZodPipe(listLicensesSchema, 'query string')) query: ListLicensesQuery) {
     const now = this.clock.now();
     return { items: (await this.licenses.list(query)).map((license) => licenseView(license, now)) };
@@ -43,6 +51,7 @@ export class LicensesController {
   @Post('inspect')
   @HttpCode(200)
   @RequireRole('viewer')
+  @ApiReply({ summary: 'Inspect a license token', schema: licenseInspectionResponse })
   inspect(@Body(new ZodPipe(inspectLicenseSchema)) body: z.infer<typeof inspectLicenseSchema>) {
     return this.licenses.inspect(body.token);
   }
@@ -50,6 +59,7 @@ export class LicensesController {
   @Get(':id')
   @RequireRole('viewer')
   @ApiErrors({ status: 404, code: 'LICENSE_NOT_FOUND', message: 'License "5f0c6a8e-…" does not exist.' })
+  @ApiReply({ summary: 'Get a license', schema: licenseResponse })
   async get(@Param('id', UuidParamPipe) id: string) {
     return licenseView(await this.licenses.get(id), this.clock.now());
   }
@@ -61,6 +71,7 @@ export class LicensesController {
     { status: 404, code: 'LICENSE_NOT_FOUND', message: 'License "5f0c6a8e-…" does not exist.' },
     { status: 409, code: 'LICENSE_ALREADY_REVOKED', message: 'License "5f0c6a8e-…" is already revoked.' },
   )
+  @ApiReply({ summary: 'Revoke a license', schema: licenseResponse })
   async revoke(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodPipe(revokeLicenseSchema)) body: z.infer<typeof revokeLicenseSchema>,

@@ -6,6 +6,8 @@ import { ApiErrors } from '../openapi/openapi.js';
 import { notificationView } from './notification.view.js';
 import { listNotificationsSchema, type ListNotificationsQuery } from './notifications.schemas.js';
 import { NotificationsService } from './notifications.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { notificationListResponse, notificationResponse } from './notifications.responses.js';
 
 @Controller('api/v1/notifications')
 export class NotificationsController {
@@ -13,6 +15,7 @@ export class NotificationsController {
 
   @Get()
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List notifications', schema: notificationListResponse })
   async list(@Query(new ZodPipe(listNotificationsSchema, 'query string')) query: ListNotificationsQuery) {
     return { items: (await this.notifications.list(query)).map(notificationView) };
   }
@@ -20,6 +23,7 @@ export class NotificationsController {
   @Get(':id')
   @RequireRole('viewer')
   @ApiErrors({ status: 404, code: 'NOTIFICATION_NOT_FOUND', message: 'Notification "5f0c6a8e-…" does not exist.' })
+  @ApiReply({ summary: 'Get a notification', schema: notificationResponse })
   async get(@Param('id', UuidParamPipe) id: string) {
     return notificationView(await this.notifications.get(id));
   }
@@ -37,6 +41,7 @@ export class NotificationsController {
         'Notification "5f0c6a8e-…" carried a one-time login link, which is not kept after sending; send a new link with POST /api/v1/tenants/acme/login-links {"send_email": true}.',
     },
   )
+  @ApiReply({ summary: 'Send a notification again', schema: notificationResponse })
   async resend(@Param('id', UuidParamPipe) id: string, @CurrentActor() actor: AuditActor) {
     return notificationView(await this.notifications.resend(id, actor));
   }
