@@ -1,5 +1,12 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startTestApp, type TestApp } from './support/test-app.js';
+
+const run = promisify(execFile);
 
 interface RouterLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -71,8 +78,56 @@ describe('OpenAPI document (end to end)', () => {
     for (const path of ['/api/health', '/api/health/ready', '/.well-known/jwks.json', '/metrics']) {
       expect([path, document.paths[path].get.security]).toEqual([path, undefined]);
     }
-    expect(document.components.securitySchemes.staff_token).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.staff_token).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'la_ staff token' });
+    expect(document.components.securitySchemes.billing_session).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'lcs_ billing session' });
+    expect(document.paths['/api/v1/billing/checkout-sessions'].post.security).toEqual([{ staff_token: [] }, { billing_session: [] }]);
+    expect(document.paths['/api/v1/portal/account'].get.security).toEqual([{ billing_session: [] }]);
   });
+
+  it('gives every operation a summary, a unique operationId and a schema for every success body', () => {
+    const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, operation })),
+    );
+    const problems = operations.flatMap(({ name, operation }) => {
+      const missing: string[] = [];
+      if (!operation.summary) missing.push(`${name}: no summary`);
+      if (!operation.operationId) missing.push(`${name}: no operationId`);
+      for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+        if (status.startsWith('2') && status !== '204' && !Object.values(response.content ?? {}).some((media: any) => media.schema)) {
+          missing.push(`${name}: ${status} has no schema`);
+        }
+      }
+      return missing;
+    });
+    expect(problems).toEqual([]);
+    const ids = operations.map(({ operation }) => operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const issued = document.paths['/api/v1/licenses'].post.responses['201'].content['application/json'].schema;
+    expect(issued.properties.license).toEqual({ $ref: '#/components/schemas/License' });
+    expect(document.components.schemas.License.properties.expires_at).toEqual({ type: 'string', format: 'date-time' });
+    expect(document.paths['/api/v1/tenants/{id}'].get.responses['404'].content['application/json'].examples.TENANT_NOT_FOUND).toBeDefined();
+    expect(document.paths['/api/v1/tenants'].post.responses['409'].content['application/json'].examples.TENANT_EXISTS).toBeDefined();
+  });
+
+  it('is the document committed in openapi/openapi.json, from which the web client is generated', () => {
+    const committed = JSON.parse(readFileSync('openapi/openapi.json', 'utf8'));
+    // Only the version may differ (it comes from package.json at run time); anything else means `npm run openapi` was not run.
+    expect({ ...committed, info: { ...committed.info, version: undefined } }).toEqual({ ...document, info: { ...document.info, version: undefined } });
+  });
+
+  it('generates a typed client that the web app type-checks against', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'la-openapi-client-'));
+    try {
+      writeFileSync(join(directory, 'openapi.json'), JSON.stringify(document));
+      const generated = join(directory, 'schema.d.ts');
+      await run('node', ['apps/web/node_modules/openapi-typescript/bin/cli.js', join(directory, 'openapi.json'), '-o', generated]);
+      expect(readFileSync(generated, 'utf8')).toBe(readFileSync('apps/web/src/api/schema.d.ts', 'utf8'));
+      await run('node', ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'apps/web/tsconfig.json']);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('serves the Swagger UI page', async () => {
     const page = await cp.http('GET', '/api/docs');

@@ -14,6 +14,7 @@ import { HttpErrorFilter } from './common/http-error.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { serveWebApps } from './web/web-apps.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -67,5 +68,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // Which proxies may name the client in X-Forwarded-For: the source address of phone-home records and rate limits.
   app.set('trust proxy', config.TRUST_PROXY);
   setupOpenApi(app);
+  // The console and the portal: static files, same origin as the API (no CORS).
+  if (!serveWebApps(app)) NestLogger.warn('apps/web/dist is missing: /console and /portal are not served (npm run build:web builds them).', 'WebApps');
   return app;
 }

@@ -7,6 +7,7 @@ import { CLOCK, MACHINE_CLOCK, systemClock, type Clock } from './common/clock.js
 import { RateLimitsModule } from './common/rate-limits.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -17,6 +18,7 @@ import type { LoggingOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PhoneHomeModule } from './phone-home/phone-home.module.js';
 import { PlansModule } from './plans/plans.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 
@@ -55,6 +57,8 @@ export class AppModule {
         LicenseRequestsModule,
         PhoneHomeModule,
         HealthModule,
+        PortalModule,
+        ConsoleModule,
       ],
     };
   }

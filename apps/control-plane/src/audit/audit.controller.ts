@@ -3,11 +3,15 @@ import { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { AuditService } from './audit.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { auditEventListResponse } from './audit.responses.js';
 
 const auditQuerySchema = z.strictObject({
   target_type: z.string().min(1).max(64).optional(),
   target_id: z.string().min(1).max(128).optional(),
   action: z.string().min(1).max(128).optional(),
+  /** Everything about one tenant: the tenant and its subscription, and events whose details name it (licenses, ...). */
+  tenant_id: z.string().min(1).max(64).optional(),
   before: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
@@ -18,6 +22,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @ApiReply({ summary: 'List audit events', schema: auditEventListResponse })
   async list(@Query(new ZodPipe(auditQuerySchema, 'query string')) query: z.infer<typeof auditQuerySchema>) {
     return {
       items: (await this.audit.list(query)).map((event) => ({

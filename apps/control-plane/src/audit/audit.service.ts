@@ -9,6 +9,7 @@ export interface AuditQuery {
   target_type?: string;
   target_id?: string;
   action?: string;
+  tenant_id?: string;
   limit: number;
   before?: Date;
 }
@@ -32,6 +33,11 @@ export class AuditService {
     if (query.target_type) builder.andWhere('event.target_type = :targetType', { targetType: query.target_type });
     if (query.target_id) builder.andWhere('event.target_id = :targetId', { targetId: query.target_id });
     if (query.action) builder.andWhere('event.action = :action', { action: query.action });
+    if (query.tenant_id) {
+      builder.andWhere(`((event.target_type IN ('tenant', 'subscription') AND event.target_id = :tenantId) OR event.details->>'tenant_id' = :tenantId)`, {
+        tenantId: query.tenant_id,
+      });
+    }
     if (query.before) builder.andWhere('event.occurred_at < :before', { before: query.before });
     return builder.getMany();
   }

@@ -7,6 +7,8 @@ import { StripeEventEntity } from './stripe-event.entity.js';
 import { StripePriceEntity } from './stripe-price.entity.js';
 import { StripePrices } from './stripe-prices.service.js';
 import { DataSource } from 'typeorm';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { priceListResponse, stripeEventListResponse } from './billing.responses.js';
 
 const PRICE_IN_USE = { status: 409, code: 'PRICE_IN_USE', message: 'Stripe price "price_123" is already the monthly price of plan "core".' };
 
@@ -31,6 +33,7 @@ export class BillingAdminController {
 
   @Get('billing/prices')
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List Stripe prices', schema: priceListResponse })
   async listPrices() {
     return { items: (await this.prices.list()).map(priceView) };
   }
@@ -38,6 +41,7 @@ export class BillingAdminController {
   @Put('plans/:id/prices')
   @RequireRole('support')
   @ApiErrors({ status: 404, code: 'PLAN_NOT_FOUND', message: 'Plan "gold" does not exist.' }, PRICE_IN_USE)
+  @ApiReply({ summary: 'Map a plan to Stripe prices', schema: priceListResponse })
   async setPlanPrices(@Param('id') id: string, @Body(new ZodPipe(setPricesSchema)) body: SetPricesInput, @CurrentActor() actor: AuditActor) {
     return { items: (await this.prices.setForPlan(id, body, actor)).map(priceView) };
   }
@@ -45,6 +49,7 @@ export class BillingAdminController {
   @Put('addons/:id/prices')
   @RequireRole('support')
   @ApiErrors({ status: 404, code: 'ADDON_NOT_FOUND', message: 'Add-on "turbo" does not exist.' }, PRICE_IN_USE)
+  @ApiReply({ summary: 'Map an add-on to Stripe prices', schema: priceListResponse })
   async setAddonPrices(@Param('id') id: string, @Body(new ZodPipe(setPricesSchema)) body: SetPricesInput, @CurrentActor() actor: AuditActor) {
     return { items: (await this.prices.setForAddon(id, body, actor)).map(priceView) };
   }
@@ -52,6 +57,7 @@ export class BillingAdminController {
   /** Every Stripe event received, newest first; `unknown_customer` or `unknown_price` shows what needs a mapping, `second_subscription` a double Checkout. */
   @Get('billing/stripe-events')
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List received Stripe events', schema: stripeEventListResponse })
   async listEvents(@Query(new ZodPipe(listStripeEventsSchema, 'query string')) query: ListStripeEventsQuery) {
     const events = await this.dataSource.manager.find(StripeEventEntity, {
       where: { ...(query.outcome ? { outcome: query.outcome } : {}), ...(query.tenant_id ? { tenantId: query.tenant_id } : {}) },

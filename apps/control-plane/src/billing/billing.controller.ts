@@ -18,6 +18,14 @@ import {
 } from './billing.schemas.js';
 import { CheckoutService } from './checkout.service.js';
 import { LOGIN_LINK_REQUEST_ACCEPTED, LoginLinks } from './login-links.service.js';
+import { AcceptsBillingSession, ApiReply } from '../openapi/api-reply.decorator.js';
+import {
+  billingSessionResponse,
+  checkoutSessionResponse,
+  createdLoginLinkResponse,
+  loginLinkRequestResponse,
+  portalSessionResponse,
+} from './billing.responses.js';
 
 const CALLER_ERRORS = [
   { status: 401, code: 'UNAUTHENTICATED', message: 'The billing session is unknown or expired; open a new login link.' },
@@ -45,6 +53,7 @@ export class BillingController {
   /** A Stripe Checkout session for a subscription to the plan (and add-ons) at the interval; returns its URL. */
   @Post('billing/checkout-sessions')
   @Public()
+  @AcceptsBillingSession()
   @ApiErrors(
     ...CALLER_ERRORS,
     { status: 404, code: 'PLAN_NOT_FOUND', message: 'Plan "gold" does not exist.' },
@@ -52,6 +61,7 @@ export class BillingController {
     { status: 409, code: 'PRICE_NOT_CONFIGURED', message: 'No Stripe price is configured for the annual billing of plan "core".' },
     { status: 409, code: 'ALREADY_SUBSCRIBED', message: 'Tenant "acme" already has a Stripe subscription (active); use the Customer Portal.' },
   )
+  @ApiReply({ summary: 'Open Stripe Checkout for a tenant', schema: checkoutSessionResponse })
   async createCheckoutSession(
     @Body(new ZodPipe(checkoutSessionSchema)) body: CheckoutSessionInput,
     @Headers('authorization') authorization: string | undefined,
@@ -64,7 +74,9 @@ export class BillingController {
   /** A Customer Portal URL for the tenant's Stripe customer (created if needed): pay, change the card, reactivate. */
   @Post('billing/portal-sessions')
   @Public()
+  @AcceptsBillingSession()
   @ApiErrors(...CALLER_ERRORS)
+  @ApiReply({ summary: 'Open the Stripe Customer Portal for a tenant', schema: portalSessionResponse })
   async createPortalSession(
     @Body(new ZodPipe(portalSessionSchema)) body: PortalSessionInput,
     @Headers('authorization') authorization: string | undefined,
@@ -81,6 +93,7 @@ export class BillingController {
   @Post('tenants/:tenantId/login-links')
   @RequireRole('support')
   @ApiErrors({ status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' })
+  @ApiReply({ summary: 'Create a customer login link', schema: createdLoginLinkResponse })
   createLoginLink(
     @Param('tenantId') tenantId: string,
     @Body(new ZodPipe(createLoginLinkSchema)) body: CreateLoginLinkInput,
@@ -97,6 +110,7 @@ export class BillingController {
   @Public()
   @HttpCode(202)
   @ApiErrors({ status: 429, code: 'RATE_LIMITED', message: 'Too many login link requests for this address; retry in 3540 s.' })
+  @ApiReply({ summary: 'Ask for a customer login link by email', schema: loginLinkRequestResponse })
   async requestLoginLink(@Body(new ZodPipe(requestLoginLinkSchema)) body: RequestLoginLinkInput, @Req() request: BillingRequest) {
     await this.loginLinks.request(body, request.id ?? null);
     return LOGIN_LINK_REQUEST_ACCEPTED;
@@ -107,6 +121,7 @@ export class BillingController {
   @Public()
   @HttpCode(200)
   @ApiErrors({ status: 401, code: 'LOGIN_LINK_INVALID', message: 'This login link is unknown, expired or already used; ask for a new one.' })
+  @ApiReply({ summary: 'Exchange a login link for a billing session', schema: billingSessionResponse })
   redeem(@Body(new ZodPipe(redeemLoginLinkSchema)) body: z.infer<typeof redeemLoginLinkSchema>, @Req() request: BillingRequest) {
     return this.loginLinks.redeem(body.token, request.id ?? null);
   }

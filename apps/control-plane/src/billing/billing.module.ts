@@ -21,6 +21,6 @@ import { StripeWebhooks } from './stripe-webhook.service.js';
 @Module({
   controllers: [StripeWebhookController, BillingAdminController, BillingController, EntitlementsController],
   providers: [StripeGateway, StripePrices, StripeWebhooks, BillingSweeper, Entitlements, CheckoutService, LoginLinks, BillingCaller],
-  exports: [BillingCaller],
+  exports: [BillingCaller, LoginLinks],
 })
 export class BillingModule {}

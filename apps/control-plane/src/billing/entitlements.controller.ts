@@ -3,6 +3,8 @@ import type { Response } from 'express';
 import { assertTenantScope, RequestActor, RequireRole, type Actor } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { Entitlements, entitlementsEtag } from './entitlements.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { entitlementsResponse } from './billing.responses.js';
 
 @Controller('api/v1/tenants/:tenantId/entitlements')
 export class EntitlementsController {
@@ -12,6 +14,7 @@ export class EntitlementsController {
   @Get()
   @RequireRole('viewer', 'service')
   @ApiErrors({ status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' })
+  @ApiReply({ summary: "A tenant's entitlements and access level", schema: entitlementsResponse })
   async get(
     @Param('tenantId') tenantId: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,

@@ -3,6 +3,8 @@ import type { Request } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { StripeWebhooks } from './stripe-webhook.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { webhookReceiptResponse } from './billing.responses.js';
 
 /** The webhook's path; app.factory.ts gives it its own body parser (STRIPE_WEBHOOK_BODY_LIMIT_BYTES). */
 export const STRIPE_WEBHOOK_PATH = '/api/v1/billing/stripe/webhook';
@@ -24,6 +26,7 @@ export class StripeWebhookController {
     { status: 502, code: 'STRIPE_UNAVAILABLE', message: 'Stripe did not complete the request (api_error: …); Stripe retries the event.' },
     { status: 503, code: 'BILLING_NOT_CONFIGURED', message: 'Stripe billing is not configured on this control plane (STRIPE_WEBHOOK_SECRET is not set).' },
   )
+  @ApiReply({ summary: 'Receive a Stripe webhook event', schema: webhookReceiptResponse })
   receive(@Req() request: RawBodyRequest<Request> & { id?: string }, @Headers('stripe-signature') signature: string | undefined) {
     return this.webhooks.receive(request.rawBody, signature, request.id ?? null);
   }

@@ -6,6 +6,8 @@ import { ClockSkewMonitor } from '../keys/clock-skew.monitor.js';
 import { SigningKeyService } from '../keys/signing-key.service.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { PROBE_TIMEOUT_MS, RedisHealth } from './redis-health.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { livenessResponse, readinessResponse } from './health.responses.js';
 
 @Controller('api/health')
 @Public()
@@ -21,6 +23,7 @@ export class HealthController {
 
   /** Liveness: the process serves HTTP. A dependency outage must not restart it, so nothing else is checked. */
   @Get()
+  @ApiReply({ summary: 'Liveness probe', schema: livenessResponse })
   live() {
     return { status: 'ok' };
   }
@@ -28,6 +31,7 @@ export class HealthController {
   /** Readiness: route traffic here only while the database, Redis (when configured), the signing key and this replica's clock are usable. */
   @Get('ready')
   @ApiErrors({ status: 503, code: 'NOT_READY', message: 'A dependency of this replica is unavailable.' })
+  @ApiReply({ summary: 'Readiness probe', schema: readinessResponse })
   async ready() {
     try {
       return await this.health.check([

@@ -1,6 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators.js';
 import { SigningKeyService } from './signing-key.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { jwksResponse } from './keys.responses.js';
 
 @Controller()
 @Public()
@@ -10,6 +12,7 @@ export class KeysController {
   /** Every key the CP has signed with, so tokens from before a rotation still verify. */
   @Get('.well-known/jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
+  @ApiReply({ summary: 'The JSON Web Key Set of every signing key', schema: jwksResponse })
   jwks() {
     return this.keys.jwks();
   }
@@ -18,6 +21,7 @@ export class KeysController {
   @Get('api/v1/public-key')
   @Header('Content-Type', 'application/x-pem-file')
   @Header('Cache-Control', 'public, max-age=300')
+  @ApiReply({ summary: 'The active public key (PEM)', produces: 'application/x-pem-file' })
   publicKey(): string {
     return this.keys.activePublicKeyPem;
   }

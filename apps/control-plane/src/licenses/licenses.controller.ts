@@ -16,6 +16,8 @@ import {
   type ListLicensesQuery,
 } from './licenses.schemas.js';
 import { LicensesService } from './licenses.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { issuedLicenseResponse, licenseInspectionResponse, licenseListResponse, licenseResponse } from './licenses.responses.js';
 
 @Controller('api/v1/licenses')
 export class LicensesController {
@@ -28,7 +30,10 @@ export class LicensesController {
   /** The token is in this response only; the CP keeps the claims, not the token. */
   @Post()
   @RequireRole('support')
+  @ApiReply({ summary: 'Issue a license', schema: issuedLicenseResponse })
   @ApiErrors(
+    { status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' },
+    { status: 404, code: 'PLAN_NOT_FOUND', message: 'Plan "gold" does not exist.' },
     { status: 409, code: 'DEPLOYMENT_MODE_MISMATCH', message: 'Tenant "acme" runs on_prem (air-gapped): its licenses are on_prem.' },
     { status: 409, code: 'LINEAGE_REVOKED', message: 'License "5f0c6a8e-…" belongs to a revoked installation.' },
   )
@@ -39,6 +44,7 @@ export class LicensesController {
 
   @Get()
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List licenses', schema: licenseListResponse })
   async list(@Query(new ZodPipe(listLicensesSchema, 'query string')) query: ListLicensesQuery) {
     const now = this.clock.now();
     return { items: (await this.licenses.list(query)).map((license) => licenseView(license, now)) };
@@ -47,6 +53,7 @@ export class LicensesController {
   @Post('inspect')
   @HttpCode(200)
   @RequireRole('viewer')
+  @ApiReply({ summary: 'Inspect a license token', schema: licenseInspectionResponse })
   inspect(@Body(new ZodPipe(inspectLicenseSchema)) body: z.infer<typeof inspectLicenseSchema>) {
     return this.licenses.inspect(body.token);
   }
@@ -54,6 +61,7 @@ export class LicensesController {
   @Get(':id')
   @RequireRole('viewer')
   @ApiErrors({ status: 404, code: 'LICENSE_NOT_FOUND', message: 'License "5f0c6a8e-…" does not exist.' })
+  @ApiReply({ summary: 'Get a license', schema: licenseResponse })
   async get(@Param('id', UuidParamPipe) id: string) {
     return licenseView(await this.licenses.get(id), this.clock.now());
   }
@@ -65,6 +73,7 @@ export class LicensesController {
     { status: 404, code: 'LICENSE_NOT_FOUND', message: 'License "5f0c6a8e-…" does not exist.' },
     { status: 409, code: 'LICENSE_ALREADY_REVOKED', message: 'License "5f0c6a8e-…" is already revoked.' },
   )
+  @ApiReply({ summary: 'Revoke a license', schema: licenseResponse })
   async revoke(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodPipe(revokeLicenseSchema)) body: z.infer<typeof revokeLicenseSchema>,

@@ -6,6 +6,8 @@ import { ApiErrors } from '../openapi/openapi.js';
 import { notificationView } from './notification.view.js';
 import { listNotificationsSchema, type ListNotificationsQuery } from './notifications.schemas.js';
 import { NotificationsService } from './notifications.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { notificationListResponse, notificationResponse } from './notifications.responses.js';
 
 @Controller('api/v1/notifications')
 export class NotificationsController {
@@ -13,6 +15,7 @@ export class NotificationsController {
 
   @Get()
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List notifications', schema: notificationListResponse })
   async list(@Query(new ZodPipe(listNotificationsSchema, 'query string')) query: ListNotificationsQuery) {
     return { items: (await this.notifications.list(query)).map(notificationView) };
   }
@@ -20,6 +23,7 @@ export class NotificationsController {
   @Get(':id')
   @RequireRole('viewer')
   @ApiErrors({ status: 404, code: 'NOTIFICATION_NOT_FOUND', message: 'Notification "5f0c6a8e-…" does not exist.' })
+  @ApiReply({ summary: 'Get a notification', schema: notificationResponse })
   async get(@Param('id', UuidParamPipe) id: string) {
     return notificationView(await this.notifications.get(id));
   }
@@ -38,6 +42,7 @@ export class NotificationsController {
     },
     { status: 409, code: 'LICENSE_NOT_CURRENT', message: 'License "5f0c6a8e-…" is revoked, so its email is not sent again.' },
   )
+  @ApiReply({ summary: 'Send a notification again', schema: notificationResponse })
   async resend(@Param('id', UuidParamPipe) id: string, @CurrentActor() actor: AuditActor) {
     return notificationView(await this.notifications.resend(id, actor));
   }

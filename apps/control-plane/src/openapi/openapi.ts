@@ -17,6 +17,7 @@ import { PUBLIC_ROUTE, REQUIRED_ROLE } from '../auth/auth.decorators.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { APP_VERSION } from '../common/app-version.js';
+import { API_REPLY, BILLING_SESSION_ROUTE, type ApiReplyMetadata, type BillingSessionUse } from './api-reply.decorator.js';
 
 export interface DocumentedError {
   status: number;
@@ -35,6 +36,7 @@ export const ApiErrors = (...errors: DocumentedError[]) => SetMetadata(DOCUMENTE
 export const DOCS_PATH = 'api/docs';
 export const DOCS_JSON_PATH = 'api/docs-json';
 const BEARER = 'staff_token';
+const BILLING_SESSION = 'billing_session';
 
 /** Nest's numbering of parameter sources in ROUTE_ARGS_METADATA keys (`"3:0"` = body, first argument). */
 const PARAM_SOURCE = { 3: 'body', 4: 'query', 5: 'path' } as const;
@@ -100,6 +102,28 @@ function jsonSchemaOf(schema: z.ZodType): SchemaObject {
   return converted as SchemaObject;
 }
 
+/** A response body: named objects (`.meta({ id })`) go to `components.schemas` and are referenced. */
+function responseSchemaOf(schema: z.ZodType, components: Record<string, SchemaObject>): SchemaObject {
+  const converted = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'output',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema._zod.def.type === 'date') Object.assign(jsonSchema, { type: 'string', format: 'date-time' });
+    },
+  }) as Record<string, unknown>;
+  const {
+    $schema: _ignored,
+    definitions,
+    ...root
+  } = JSON.parse(JSON.stringify(converted).replaceAll('"#/definitions/', '"#/components/schemas/')) as {
+    $schema?: string;
+    definitions?: Record<string, SchemaObject>;
+  } & SchemaObject;
+  Object.assign(components, definitions);
+  return root;
+}
+
 function isParameterIn(parameter: ParameterObject | ReferenceObject, location: ParameterObject['in']): parameter is ParameterObject {
   return 'in' in parameter && parameter.in === location;
 }
@@ -113,8 +137,23 @@ function controllersOf(app: INestApplication): Map<string, Type> {
   return controllers;
 }
 
-function describeOperation(operation: OperationObject, controller: Type, methodKey: string): void {
+function describeReply(operation: OperationObject, handler: object, components: Record<string, SchemaObject>): void {
+  const reply: ApiReplyMetadata | undefined = Reflect.getMetadata(API_REPLY, handler);
+  if (!reply) return;
+  operation.summary = reply.summary;
+  const responses = operation.responses as Record<string, ResponseObject>;
+  const defaultStatus = Object.keys(responses).find((status) => status.startsWith('2')) ?? '200';
+  const status = String(reply.status ?? defaultStatus);
+  const description = responses[defaultStatus]?.description || 'Success.';
+  delete responses[defaultStatus];
+  if (reply.schema) responses[status] = { description, content: { 'application/json': { schema: responseSchemaOf(reply.schema, components) } } };
+  else if (reply.produces) responses[status] = { description, content: { [reply.produces]: { schema: { type: 'string' } } } };
+  else responses[status] = { description: 'No content.' };
+}
+
+function describeOperation(operation: OperationObject, controller: Type, methodKey: string, components: Record<string, SchemaObject>): void {
   const handler = (controller.prototype as Record<string, object>)[methodKey];
+  describeReply(operation, handler, components);
   const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller);
   const roles: StaffRole[] | undefined = Reflect.getMetadata(REQUIRED_ROLE, handler) ?? Reflect.getMetadata(REQUIRED_ROLE, controller);
   const responses = operation.responses as Record<string, ResponseObject>;
@@ -158,6 +197,21 @@ function describeOperation(operation: OperationObject, controller: Type, methodK
   if (operation.parameters?.some((parameter) => isParameterIn(parameter, 'path'))) {
     responses['404'] ??= errorResponse('Nothing has this id.', 'NOT_FOUND', 'License "5f0c6a8e-…" does not exist.');
   }
+  const billingSession: BillingSessionUse | undefined = Reflect.getMetadata(BILLING_SESSION_ROUTE, handler);
+  if (billingSession === 'also') {
+    operation.security = [{ [BEARER]: [] }, { [BILLING_SESSION]: [] }];
+    operation.description = [operation.description, 'Takes a **support** staff token, or a billing session token of the same tenant.']
+      .filter(Boolean)
+      .join('\n\n');
+  }
+  if (billingSession === 'only') {
+    operation.security = [{ [BILLING_SESSION]: [] }];
+    responses['401'] ??= errorResponse(
+      'No billing session, or an expired one.',
+      'UNAUTHENTICATED',
+      'The billing session is unknown or expired; open a new login link.',
+    );
+  }
   if (!isPublic) {
     operation.security = [{ [BEARER]: [] }];
     const role = roles?.join(' or ') ?? 'admin';
@@ -185,17 +239,30 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'the `code` is stable and machine-readable.',
     )
     .setVersion(APP_VERSION)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A staff API token (`la_…`), created with `licensectl tokens create`.' }, BEARER)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'la_ staff token', description: 'A staff API token (`la_…`), created with `licensectl tokens create`.' },
+      BEARER,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'lcs_ billing session',
+        description: 'A customer billing session token (`lcs_…`), from `POST /api/v1/billing/login-links/redeem`; it reaches one tenant.',
+      },
+      BILLING_SESSION,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}_${method}` });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Error: ERROR_SCHEMA } };
+  const components: Record<string, SchemaObject> = { Error: ERROR_SCHEMA };
+  document.components = { ...document.components, schemas: components };
   const controllers = controllersOf(app);
   for (const pathItem of Object.values(document.paths)) {
     for (const operation of Object.values(pathItem) as OperationObject[]) {
       if (!operation?.operationId) continue;
       const [controllerName, methodKey] = operation.operationId.split('_');
       const controller = controllers.get(controllerName);
-      if (controller) describeOperation(operation, controller, methodKey);
+      if (controller) describeOperation(operation, controller, methodKey, components);
     }
   }
   return document;

@@ -7,6 +7,8 @@ import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { PhoneHomeService, type PhoneHomeReply } from './phone-home.service.js';
 import { phoneHomeRequestSchema, type PhoneHomeRequest } from './phone-home.schemas.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { phoneHomeReplyResponse } from './phone-home.responses.js';
 
 /** The BYOC tenant planes' endpoint: the license itself is the credential, no staff token. */
 @Controller('api/v1/phone-home')
@@ -28,6 +30,7 @@ export class PhoneHomeController {
     { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint accepts.' },
     { status: 429, code: 'RATE_LIMITED', message: 'Too many phone-home calls from this address; retry in 42 s.' },
   )
+  @ApiReply({ summary: 'Phone home: renew a BYOC license', schema: phoneHomeReplyResponse })
   phoneHome(@Body(new ZodPipe(phoneHomeRequestSchema)) body: PhoneHomeRequest, @Req() request: Request): Promise<PhoneHomeReply> {
     const { license, ...rest } = body;
     return this.phoneHomes.phoneHome({

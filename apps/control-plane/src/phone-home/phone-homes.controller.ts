@@ -4,6 +4,8 @@ import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { PhoneHomeHistoryService } from './phone-home-history.service.js';
 import { cloneAlertsQuerySchema, phoneHomeHistoryQuerySchema, type CloneAlertsQuery, type PhoneHomeHistoryQuery } from './phone-home.schemas.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { activeUsesResponse, cloneAlertListResponse, phoneHomeHistoryResponse } from './phone-home.responses.js';
 
 const TENANT_NOT_FOUND = { status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' };
 
@@ -15,6 +17,7 @@ export class PhoneHomesController {
   @Get('tenants/:id/phone-homes')
   @RequireRole('viewer')
   @ApiErrors(TENANT_NOT_FOUND)
+  @ApiReply({ summary: "A tenant's phone-home history", schema: phoneHomeHistoryResponse })
   phoneHomes(@Param('id') tenantId: string, @Query(new ZodPipe(phoneHomeHistoryQuerySchema, 'query string')) query: PhoneHomeHistoryQuery) {
     return this.history.history(tenantId, query);
   }
@@ -22,12 +25,14 @@ export class PhoneHomesController {
   @Get('tenants/:id/active-uses')
   @RequireRole('viewer')
   @ApiErrors(TENANT_NOT_FOUND)
+  @ApiReply({ summary: "A tenant's reported active uses", schema: activeUsesResponse })
   activeUses(@Param('id') tenantId: string, @Query(new ZodPipe(phoneHomeHistoryQuerySchema, 'query string')) query: PhoneHomeHistoryQuery) {
     return this.history.activeUses(tenantId, query);
   }
 
   @Get('clone-alerts')
   @RequireRole('viewer')
+  @ApiReply({ summary: 'List clone alerts', schema: cloneAlertListResponse })
   cloneAlerts(@Query(new ZodPipe(cloneAlertsQuerySchema, 'query string')) query: CloneAlertsQuery) {
     return this.history.alerts(query);
   }

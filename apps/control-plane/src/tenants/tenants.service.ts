@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository, type EntityManager } from 'typeorm';
+import { ILike, Repository, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';
@@ -16,8 +16,11 @@ export class TenantsService {
     private readonly audit: AuditService,
   ) {}
 
-  list(limit: number, offset: number): Promise<TenantEntity[]> {
-    return this.tenants.find({ order: { id: 'ASC' }, take: limit, skip: offset });
+  async list(limit: number, offset: number, search?: string): Promise<{ items: TenantEntity[]; total: number }> {
+    const pattern = search === undefined ? undefined : `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    const where = pattern ? [{ id: ILike(pattern) }, { name: ILike(pattern) }, { contactEmail: ILike(pattern) }] : {};
+    const [items, total] = await this.tenants.findAndCount({ where, order: { id: 'ASC' }, take: limit, skip: offset });
+    return { items, total };
   }
 
   async get(id: string, manager: EntityManager = this.tenants.manager): Promise<TenantEntity> {

@@ -1,0 +1,208 @@
+import { useState, type FormEvent } from 'react';
+import { unwrap } from '../../shared/api';
+import { saveFile } from '../../shared/download';
+import { formatDate, label, relativeDays } from '../../shared/format';
+import { Badge, Banner, Card, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
+import { can, useStaff, type License } from '../staff';
+
+export function LicensesSection({ tenantId }: { tenantId: string }) {
+  const { api, role } = useStaff();
+  const licenses = useLoad(() => api.GET('/api/v1/licenses', { params: { query: { tenant_id: tenantId, limit: 100 } } }).then(unwrap), [api, tenantId]);
+  const [issuing, setIssuing] = useState(false);
+  const [issued, setIssued] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>();
+
+  const download = async (license: License) => {
+    setError(undefined);
+    try {
+      const file = unwrap(await api.GET('/api/v1/licenses/{id}/download', { params: { path: { id: license.id } } }));
+      saveFile(`license-${file.license_id}.jwt`, `${file.token}\n`, 'application/jwt');
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  const revoke = async (license: License) => {
+    const reason = window.prompt(`Revoke license ${license.id.slice(0, 8)}: why?`);
+    if (!reason) return;
+    setError(undefined);
+    try {
+      unwrap(await api.POST('/api/v1/licenses/{id}/revoke', { params: { path: { id: license.id } }, body: { reason } }));
+      licenses.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <Card
+      title="Licenses"
+      id="licenses-heading"
+      actions={
+        can(role, 'support') && (
+          <button onClick={() => setIssuing((value) => !value)} aria-expanded={issuing}>
+            Issue license
+          </button>
+        )
+      }
+    >
+      {issuing && (
+        <IssueLicenseForm
+          tenantId={tenantId}
+          onIssued={(id) => {
+            setIssuing(false);
+            setIssued(id);
+            licenses.reload();
+          }}
+        />
+      )}
+      {issued && (
+        <Banner tone="good" title={`License ${issued.slice(0, 8)} issued`}>
+          It was emailed to the tenant's contact address; download it below.
+        </Banner>
+      )}
+      <ErrorNotice error={error ?? licenses.error} />
+      {!licenses.data ? (
+        <Loading />
+      ) : licenses.data.items.length === 0 ? (
+        <Empty>No licenses.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">License</th>
+              <th scope="col">Plan</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Status</th>
+              <th scope="col">Phase</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Issued by</th>
+              <th scope="col">
+                <span className="muted">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {licenses.data.items.map((license) => (
+              <tr key={license.id}>
+                <td>
+                  <code title={license.id}>{license.id.slice(0, 8)}</code>
+                  {license.revoked_reason && <div className="muted">{license.revoked_reason}</div>}
+                </td>
+                <td>{license.plan_id}</td>
+                <td>{label(license.deployment_mode)}</td>
+                <td>
+                  <Badge value={license.status} />
+                </td>
+                <td>
+                  <Badge value={license.phase.status} />
+                </td>
+                <td>
+                  {formatDate(license.expires_at)} <span className="muted">{relativeDays(license.expires_at)}</span>
+                </td>
+                <td className="muted">{license.issued_by}</td>
+                <td>
+                  {license.status !== 'revoked' && can(role, 'support') && (
+                    <div className="row">
+                      <button className="small secondary" onClick={() => void download(license)} aria-label={`Download license ${license.id.slice(0, 8)}`}>
+                        Download
+                      </button>
+                      <button className="small danger" onClick={() => void revoke(license)} aria-label={`Revoke license ${license.id.slice(0, 8)}`}>
+                        Revoke
+                      </button>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function optionalNumber(value: string): number | undefined {
+  return value.trim() === '' ? undefined : Number(value);
+}
+
+function IssueLicenseForm({ tenantId, onIssued }: { tenantId: string; onIssued: (licenseId: string) => void }) {
+  const { api } = useStaff();
+  const plans = useLoad(() => api.GET('/api/v1/plans').then(unwrap), [api]);
+  const [form, setForm] = useState({ plan_id: '', deployment_mode: '', addons: '', validity_days: '', fingerprint: '', max_active_uses: '' });
+  const [error, setError] = useState<unknown>();
+  const set = (field: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      const addons = form.addons
+        .split(',')
+        .map((addon) => addon.trim())
+        .filter(Boolean);
+      const issued = unwrap(
+        await api.POST('/api/v1/licenses', {
+          body: {
+            tenant_id: tenantId,
+            plan_id: form.plan_id || undefined,
+            deployment_mode: (form.deployment_mode || undefined) as 'on_prem' | 'byoc' | undefined,
+            addons: addons.length > 0 ? addons : undefined,
+            validity_days: optionalNumber(form.validity_days),
+            fingerprint: form.fingerprint.trim() || undefined,
+            max_active_uses: optionalNumber(form.max_active_uses),
+          },
+        }),
+      );
+      onIssued(issued.license.id);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <form className="form card-body" onSubmit={submit} aria-label="Issue a license">
+      <div className="form-grid">
+        <label>
+          Plan
+          <select name="plan_id" value={form.plan_id} onChange={set('plan_id')}>
+            <option value="">The subscription's plan</option>
+            {plans.data?.items.map((plan) => (
+              <option key={plan.id} value={plan.id}>
+                {plan.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Deployment mode
+          <select name="deployment_mode" value={form.deployment_mode} onChange={set('deployment_mode')}>
+            <option value="">The tenant's mode</option>
+            <option value="byoc">BYOC</option>
+            <option value="on_prem">On-prem</option>
+          </select>
+        </label>
+        <label>
+          Add-ons <span className="hint">comma-separated; empty: the subscription's</span>
+          <input name="addons" value={form.addons} onChange={set('addons')} />
+        </label>
+        <label>
+          Valid for (days) <span className="hint">default 365</span>
+          <input name="validity_days" type="number" min={1} max={3650} value={form.validity_days} onChange={set('validity_days')} />
+        </label>
+        <label>
+          Machine fingerprint <span className="hint">optional</span>
+          <input name="fingerprint" value={form.fingerprint} onChange={set('fingerprint')} />
+        </label>
+        <label>
+          Max active uses <span className="hint">optional</span>
+          <input name="max_active_uses" type="number" min={1} value={form.max_active_uses} onChange={set('max_active_uses')} />
+        </label>
+      </div>
+      <ErrorNotice error={error} />
+      <div className="row">
+        <button type="submit">Issue and email</button>
+      </div>
+    </form>
+  );
+}
