@@ -241,6 +241,23 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
     action: { label: 'Review the phone-home history', url: mailto(ctx.supportEmail, `Clone alert for tenant ${ctx.tenantId ?? ''}`) },
   }),
   login_link: loginLink,
+  api_token_expiring: (facts, ctx) => {
+    const expires = str(facts, 'expires_at') ?? ctx.now.toISOString();
+    const left = days(daysUntil(expires, ctx.now));
+    return {
+      subject: `Your AtlasAI API token "${str(facts, 'token_name') ?? ''}" expires in ${left} (${longDate(expires)})`,
+      paragraphs: [
+        `The staff API token "${str(facts, 'token_name') ?? ''}" (${str(facts, 'token_prefix') ?? ''}…, role ${str(facts, 'role') ?? ''}) that you created expires on ${longDateTime(expires)}, in ${left}. After that, every call made with it is refused with 401 TOKEN_EXPIRED.`,
+        `To keep it working, an admin rotates it (licensectl tokens rotate ${str(facts, 'token_id') ?? ''}, or POST /api/v1/tokens/${str(facts, 'token_id') ?? ''}/rotate): the new secret starts a new lifetime, and the old one keeps working for a minute while you switch. If nothing uses it any more, let it expire.`,
+      ],
+      details: [
+        ['Token id', str(facts, 'token_id')],
+        ['Last used', str(facts, 'last_used_at') ? longDateTime(str(facts, 'last_used_at')!) : 'never'],
+        ['Expires', longDateTime(expires)],
+      ],
+      action: { label: 'Ask an admin to rotate it', url: mailto(ctx.supportEmail, `Rotate API token ${str(facts, 'token_id') ?? ''}`) },
+    };
+  },
 };
 
 /**
@@ -294,6 +311,11 @@ const NAMED_FACTS = new Set([
   'grace_period_days',
   'login_link_id',
   'requested_by',
+  'token_id',
+  'token_name',
+  'token_prefix',
+  'role',
+  'last_used_at',
 ]);
 
 function humanize(key: string): string {
@@ -321,7 +343,8 @@ function escapeHtml(value: string): string {
 export function renderNotification(stage: NotificationStage, facts: Facts, ctx: TemplateContext): MailContent {
   const letter = LETTERS[stage](facts, ctx);
   const details = [...letter.details, ...otherDetails(facts)].filter((row): row is [string, string] => row[1] !== undefined);
-  const greeting = stage === 'phone_home_silent' || stage === 'clone_suspected' ? 'Hello support,' : `Hello ${ctx.tenantName},`;
+  const greeting =
+    stage === 'phone_home_silent' || stage === 'clone_suspected' ? 'Hello support,' : stage === 'api_token_expiring' ? 'Hello,' : `Hello ${ctx.tenantName},`;
   const text = [
     greeting,
     '',

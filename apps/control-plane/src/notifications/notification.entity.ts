@@ -12,6 +12,7 @@ export const NOTIFICATION_STAGES = [
   'phone_home_silent',
   'clone_suspected',
   'login_link',
+  'api_token_expiring',
 ] as const;
 export type NotificationStage = (typeof NOTIFICATION_STAGES)[number];
 
