@@ -12,7 +12,8 @@ describe('license issuance for support (end to end)', () => {
 
   beforeAll(async () => {
     cp = await startTestApp('licenses');
-    const cli = await runCli(['tokens', 'create', '--role', 'admin', '--name', 'first-admin'], {
+    // The test moves the clock past a year; a token with the default 90-day lifetime would expire on the way.
+    const cli = await runCli(['tokens', 'create', '--role', 'admin', '--name', 'first-admin', '--expires', 'never', '--never-reason', 'test admin'], {
       DATABASE_URL: cp.config.DATABASE_URL!,
       CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY!,
       NODE_ENV: 'test',

@@ -71,8 +71,13 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
       await close();
       await database.drop();
     },
+    // Fixture tokens never expire, so tests that move the clock by years keep their callers; expiry has its own tests.
     token: async (role, tenantId) =>
-      (await app.get(ApiTokenService).create({ name: `test-${role}`, role, tenantId }, { actor: 'test', requestId: null })).token,
+      (
+        await app
+          .get(ApiTokenService)
+          .create({ name: `test-${role}`, role, tenantId, expiresAt: 'never', neverExpiresReason: 'test fixture' }, { actor: 'test', requestId: null })
+      ).token,
     http: (method, path, request = {}) => httpCall(baseUrl, method, path, request),
   };
 }

@@ -6,6 +6,7 @@ import { computeLicensePhase, keyIdOf, verifyLicenseToken } from '../../../libs/
 import { machineFingerprint } from '../../../libs/tenant-sdk/src/machine-fingerprint.js';
 import { ApiTokenService } from '../../control-plane/src/auth/api-token.service.js';
 import { STAFF_ROLES, type StaffRole } from '../../control-plane/src/auth/api-token.entity.js';
+import { TOKEN_SCOPES, type TokenScope } from '../../control-plane/src/auth/token-scopes.js';
 import { AppError } from '../../control-plane/src/common/app-error.js';
 import { ConfigError, loadConfig } from '../../control-plane/src/config/app-config.js';
 import { openDataSource, runMigrationsLocked } from '../../control-plane/src/database/data-source.factory.js';
@@ -29,6 +30,20 @@ function integer(value: string): number {
 function role(value: string): StaffRole {
   if (!(STAFF_ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${STAFF_ROLES.join(', ')}`);
   return value as StaffRole;
+}
+
+function tokenExpiry(value: string): Date | 'never' {
+  if (value === 'never') return value;
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) throw new InvalidArgumentError('must be an ISO date-time or "never"');
+  return date;
+}
+
+function tokenScopes(value: string): TokenScope[] {
+  const scopes = value.split(',').map((scope) => scope.trim());
+  const unknown = scopes.filter((scope) => !(TOKEN_SCOPES as readonly string[]).includes(scope));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown scope ${unknown.join(', ')}; one of ${TOKEN_SCOPES.join(', ')}`);
+  return scopes as TokenScope[];
 }
 
 function readText(path: string, what: string): string {
@@ -60,14 +75,46 @@ tokens
   .requiredOption('--role <role>', `one of ${STAFF_ROLES.join(', ')}`, role)
   .option('--name <name>', 'who or what holds it', 'cli')
   .option('--tenant <id>', 'the tenant a service token belongs to (required for --role service)')
-  .action(async (options: { role: StaffRole; name: string; tenant?: string }) => {
-    const created = await withControlPlane((app) =>
-      app.get(ApiTokenService).create({ name: options.name, role: options.role, tenantId: options.tenant }, cliActor()),
-    );
-    print({ token: created.token, ...created.record });
-  });
+  .option('--expires <when>', 'an ISO date-time, or "never" (needs --never-reason); default API_TOKEN_DEFAULT_TTL_DAYS from now', tokenExpiry)
+  .option('--never-reason <text>', 'why this token never expires (stored, audited and listed)')
+  .option('--scopes <list>', `comma-separated, narrower than the role: ${TOKEN_SCOPES.join(', ')}`, tokenScopes)
+  .option('--notify-email <address>', 'who is emailed before the token expires (default SUPPORT_EMAIL)')
+  .action(
+    async (options: {
+      role: StaffRole;
+      name: string;
+      tenant?: string;
+      expires?: Date | 'never';
+      neverReason?: string;
+      scopes?: TokenScope[];
+      notifyEmail?: string;
+    }) => {
+      const created = await withControlPlane((app) =>
+        app.get(ApiTokenService).create(
+          {
+            name: options.name,
+            role: options.role,
+            tenantId: options.tenant,
+            expiresAt: options.expires,
+            neverExpiresReason: options.neverReason,
+            scopes: options.scopes,
+            notifyEmail: options.notifyEmail,
+          },
+          cliActor(),
+        ),
+      );
+      print({ token: created.token, ...created.record });
+    },
+  );
 tokens.command('list').action(async () => print(await withControlPlane((app) => app.get(ApiTokenService).list())));
 tokens.command('revoke <id>').action(async (id: string) => print(await withControlPlane((app) => app.get(ApiTokenService).revoke(id, cliActor()))));
+tokens
+  .command('rotate <id>')
+  .description('print a new secret for the token (once); the old one keeps working for API_TOKEN_ROTATION_GRACE_SECONDS')
+  .action(async (id: string) => {
+    const rotated = await withControlPlane((app) => app.get(ApiTokenService).rotate(id, cliActor()));
+    print({ token: rotated.token, ...rotated.record });
+  });
 
 const keys = program.command('keys').description('signing keys');
 keys

@@ -25,4 +25,28 @@ export class AuditEventEntity {
 
   @Column('text', { name: 'request_id', nullable: true })
   requestId: string | null;
+
+  /** oidc, token, cli or system; null on rows written before actors were recorded. */
+  @Column('text', { name: 'actor_type', nullable: true })
+  actorType: string | null;
+
+  /** The OIDC subject of a person signed in through the IdP. */
+  @Column('text', { name: 'actor_subject', nullable: true })
+  actorSubject: string | null;
+
+  /** The person: a session's email, or the email of the token's creator. */
+  @Column('text', { name: 'actor_email', nullable: true })
+  actorEmail: string | null;
+
+  @Column('text', { name: 'actor_name', nullable: true })
+  actorName: string | null;
+
+  @Column('uuid', { name: 'actor_token_id', nullable: true })
+  actorTokenId: string | null;
+
+  @Column('text', { name: 'actor_token_created_by', nullable: true })
+  actorTokenCreatedBy: string | null;
+
+  @Column('text', { name: 'source_address', nullable: true })
+  sourceAddress: string | null;
 }

@@ -7,6 +7,7 @@ import { ApiReply } from '../openapi/api-reply.decorator.js';
 import { auditEventListResponse } from './audit.responses.js';
 
 const auditQuerySchema = z.strictObject({
+  actor_email: z.string().min(3).max(320).optional(),
   target_type: z.string().min(1).max(64).optional(),
   target_id: z.string().min(1).max(128).optional(),
   action: z.string().min(1).max(128).optional(),
@@ -34,6 +35,15 @@ export class AuditController {
         target_id: event.targetId,
         details: event.details,
         request_id: event.requestId,
+        source_address: event.sourceAddress,
+        actor_details: {
+          type: event.actorType,
+          subject: event.actorSubject,
+          email: event.actorEmail,
+          name: event.actorName,
+          token_id: event.actorTokenId,
+          token_created_by: event.actorTokenCreatedBy,
+        },
       })),
     };
   }

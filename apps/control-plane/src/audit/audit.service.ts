@@ -6,6 +6,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 
 export interface AuditQuery {
+  actor_email?: string;
   target_type?: string;
   target_id?: string;
   action?: string;
@@ -24,12 +25,28 @@ export class AuditService {
 
   async record(manager: EntityManager, by: AuditActor, action: string, targetType: string, targetId: string, details: Record<string, unknown>): Promise<void> {
     await manager.save(
-      manager.create(AuditEventEntity, { occurredAt: this.clock.now(), actor: by.actor, action, targetType, targetId, details, requestId: by.requestId }),
+      manager.create(AuditEventEntity, {
+        occurredAt: this.clock.now(),
+        actor: by.actor,
+        action,
+        targetType,
+        targetId,
+        details,
+        requestId: by.requestId,
+        actorType: by.type ?? (by.actor.startsWith('cli:') ? 'cli' : 'system'),
+        actorSubject: by.subject ?? null,
+        actorEmail: by.email ?? null,
+        actorName: by.name ?? null,
+        actorTokenId: by.tokenId ?? null,
+        actorTokenCreatedBy: by.tokenCreatedBy ?? null,
+        sourceAddress: by.sourceAddress ?? null,
+      }),
     );
   }
 
   list(query: AuditQuery): Promise<AuditEventEntity[]> {
     const builder = this.events.createQueryBuilder('event').orderBy('event.occurred_at', 'DESC').addOrderBy('event.id', 'DESC').limit(query.limit);
+    if (query.actor_email) builder.andWhere('lower(event.actor_email) = lower(:actorEmail)', { actorEmail: query.actor_email });
     if (query.target_type) builder.andWhere('event.target_type = :targetType', { targetType: query.target_type });
     if (query.target_id) builder.andWhere('event.target_id = :targetId', { targetId: query.target_id });
     if (query.action) builder.andWhere('event.action = :action', { action: query.action });

@@ -19,6 +19,56 @@ function trustProxySetting(value: string, ctx: z.RefinementCtx): boolean | numbe
   return z.NEVER;
 }
 
+const CONSOLE_ROLES = ['admin', 'support', 'viewer'] as const;
+
+/** OIDC_ROLE_MAPPING: `group=role` pairs, comma-separated (`atlas-admins=admin,atlas-support=support`). */
+function roleMapping(value: string, ctx: z.RefinementCtx): Record<string, (typeof CONSOLE_ROLES)[number]> {
+  const mapping: Record<string, (typeof CONSOLE_ROLES)[number]> = {};
+  for (const pair of value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
+    const at = pair.lastIndexOf('=');
+    const [group, role] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    if (at <= 0 || !(CONSOLE_ROLES as readonly string[]).includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" must be group=role with role one of ${CONSOLE_ROLES.join(', ')}` });
+      return z.NEVER;
+    }
+    mapping[group] = role as (typeof CONSOLE_ROLES)[number];
+  }
+  return mapping;
+}
+
+/** OIDC is all or nothing: an issuer needs its client, callback and role mapping. */
+function oidcProblems(config: {
+  NODE_ENV: string;
+  OIDC_ISSUER_URL?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_CLIENT_SECRET_FILE?: string;
+  OIDC_REDIRECT_URL?: string;
+  OIDC_ROLE_MAPPING: Record<string, string>;
+}): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  if (config.OIDC_CLIENT_SECRET && config.OIDC_CLIENT_SECRET_FILE) {
+    problems.push({ path: ['OIDC_CLIENT_SECRET_FILE'], message: 'set either OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both' });
+  }
+  if (!config.OIDC_ISSUER_URL) return problems;
+  if (!config.OIDC_CLIENT_ID) problems.push({ path: ['OIDC_CLIENT_ID'], message: 'is required with OIDC_ISSUER_URL' });
+  if (!config.OIDC_REDIRECT_URL) {
+    problems.push({ path: ['OIDC_REDIRECT_URL'], message: 'is required with OIDC_ISSUER_URL (https://<this host>/api/v1/auth/oidc/callback)' });
+  }
+  if (Object.keys(config.OIDC_ROLE_MAPPING).length === 0) {
+    problems.push({ path: ['OIDC_ROLE_MAPPING'], message: 'is required with OIDC_ISSUER_URL: map at least one IdP group to admin, support or viewer' });
+  }
+  if (config.NODE_ENV === 'production') {
+    for (const key of ['OIDC_ISSUER_URL', 'OIDC_REDIRECT_URL'] as const) {
+      if (config[key]?.startsWith('http:')) problems.push({ path: [key], message: 'must be https when NODE_ENV=production' });
+    }
+  }
+  return problems;
+}
+
 /**
  * Every environment variable the control plane reads. `.env.example` documents each one;
  * keep the two in step.
@@ -114,6 +164,22 @@ export const configSchema = z
       .string()
       .default('loopback')
       .transform((value, ctx) => trustProxySetting(value, ctx)),
+    API_TOKEN_DEFAULT_TTL_DAYS: positiveInt.max(3650).default(90),
+    API_TOKEN_EXPIRY_NOTICE_DAYS: positiveInt.max(365).default(7),
+    API_TOKEN_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    OIDC_ISSUER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+    OIDC_REDIRECT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+    OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+    OIDC_ROLE_MAPPING: z
+      .string()
+      .default('')
+      .transform((value, ctx) => roleMapping(value, ctx)),
+    SESSION_IDLE_TIMEOUT_MINUTES: positiveInt.max(1_440).default(30),
+    SESSION_ABSOLUTE_TIMEOUT_HOURS: positiveInt.max(720).default(12),
   })
   .superRefine((config, ctx) => {
     if (config.CP_LICENSE_PRIVATE_KEY && config.CP_LICENSE_PRIVATE_KEY_FILE) {
@@ -142,6 +208,7 @@ export const configSchema = z
     if (config.NODE_ENV === 'production' && config.STRIPE_API_PROTOCOL === 'http') {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_API_PROTOCOL'], message: 'must be https when NODE_ENV=production (http is for a local fake Stripe)' });
     }
+    for (const problem of oidcProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
     if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the .eml file sink is for development)' });
     }

@@ -10,6 +10,8 @@ import { NotificationEntity } from '../notifications/notification.entity.js';
 import { CloneAlertEntity } from '../phone-home/clone-alert.entity.js';
 import { PhoneHomeEntity } from '../phone-home/phone-home.entity.js';
 import { PlanEntity } from '../plans/plan.entity.js';
+import { OidcLoginAttemptEntity } from '../sessions/oidc-login-attempt.entity.js';
+import { StaffSessionEntity } from '../sessions/staff-session.entity.js';
 import { SubscriptionEventEntity } from '../subscriptions/subscription-event.entity.js';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
@@ -31,4 +33,6 @@ export const entities = [
   SubscriptionEventEntity,
   LoginLinkEntity,
   LicenseRequestEntity,
+  StaffSessionEntity,
+  OidcLoginAttemptEntity,
 ];

@@ -7,9 +7,12 @@ import { NotificationEntity, type NotificationAttachment, type NotificationFacts
 
 export interface NotificationRequest {
   stage: NotificationStage;
-  tenantId: string;
-  /** Customer stages go to the tenant's contact address; alerts go to support. */
-  audience: 'tenant' | 'support';
+  /** Null for staff notifications that concern no tenant (an API token's expiry). */
+  tenantId: string | null;
+  /** Customer stages go to the tenant's contact address; alerts go to support; staff stages to `recipient`. */
+  audience: 'tenant' | 'support' | 'staff';
+  /** The address of a `staff` notification (SUPPORT_EMAIL when unknown). */
+  recipient?: string | null;
   /** What the email is about (a license id, a subscription id), part of the deduplication key. */
   subject: string;
   /** Which occurrence (a billing cycle, a grace end, a day): one email per stage, subject and cycle. */
@@ -32,7 +35,11 @@ export class NotificationOutbox {
   /** Returns the new row's id, or null when this notification was already recorded. */
   async record(manager: EntityManager, request: NotificationRequest): Promise<string | null> {
     const recipient =
-      request.audience === 'support' ? this.config.SUPPORT_EMAIL : (await manager.findOneByOrFail(TenantEntity, { id: request.tenantId })).contactEmail;
+      request.audience === 'tenant'
+        ? (await manager.findOneByOrFail(TenantEntity, { id: request.tenantId! })).contactEmail
+        : request.audience === 'staff'
+          ? (request.recipient ?? this.config.SUPPORT_EMAIL)
+          : this.config.SUPPORT_EMAIL;
     const result = await manager
       .createQueryBuilder()
       .insert()
@@ -57,5 +64,5 @@ export class NotificationOutbox {
 }
 
 export function dedupeKey(request: Pick<NotificationRequest, 'tenantId' | 'stage' | 'subject' | 'cycle'>): string {
-  return [request.tenantId, request.stage, request.subject, request.cycle].join('|');
+  return [request.tenantId ?? '', request.stage, request.subject, request.cycle].join('|');
 }

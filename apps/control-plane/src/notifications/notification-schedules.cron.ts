@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ApiTokenExpiryReminders } from '../auth/api-token-expiry-reminders.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LicenseExpiryReminders } from './license-expiry-reminders.service.js';
 import { NotificationRelay } from './notification-relay.service.js';
@@ -28,6 +29,7 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
     private readonly relay: NotificationRelay,
     private readonly reminders: LicenseExpiryReminders,
     private readonly silence: PhoneHomeSilenceAlerts,
+    private readonly tokenReminders: ApiTokenExpiryReminders,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,6 +45,7 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
       if (!locked) return false;
       await this.reminders.record(manager);
       await this.silence.record(manager);
+      await this.tokenReminders.record(manager);
       return true;
     });
   }

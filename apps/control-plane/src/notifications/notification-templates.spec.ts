@@ -11,12 +11,29 @@ const ctx: TemplateContext = {
 };
 
 describe('notification templates', () => {
-  it.each(NOTIFICATION_STAGES)('renders %s as text and HTML that say the same thing, with a call to action', (stage) => {
-    const mail = renderNotification(stage, { plan_name: 'Operations', expires_at: '2026-12-24T12:00:00.000Z', grace_ends_at: '2026-12-01T12:00:00.000Z' }, ctx);
-    expect(mail.subject.length).toBeGreaterThan(10);
-    expect(mail.text).toContain('Plan: Operations');
-    expect(mail.html).toContain('<th align="left" style="padding:2px 12px 2px 0">Plan</th><td>Operations</td>');
-    expect(mail.text).toMatch(/\n[^\n]+: (https:|mailto:)/);
+  // Staff token reminders are about a token, not a tenant's plan (their own test is below).
+  it.each(NOTIFICATION_STAGES.filter((stage) => stage !== 'api_token_expiring'))(
+    'renders %s as text and HTML that say the same thing, with a call to action',
+    (stage) => {
+      const mail = renderNotification(
+        stage,
+        { plan_name: 'Operations', expires_at: '2026-12-24T12:00:00.000Z', grace_ends_at: '2026-12-01T12:00:00.000Z' },
+        ctx,
+      );
+      expect(mail.subject.length).toBeGreaterThan(10);
+      expect(mail.text).toContain('Plan: Operations');
+      expect(mail.html).toContain('<th align="left" style="padding:2px 12px 2px 0">Plan</th><td>Operations</td>');
+      expect(mail.text).toMatch(/\n[^\n]+: (https:|mailto:)/);
+    },
+  );
+
+  it('tells the creator of an API token when it expires and how to rotate it', () => {
+    const facts = { token_id: 'f7a1', token_name: 'deploy-bot', token_prefix: 'la_abcde', role: 'support', expires_at: '2026-12-01T12:00:00.000Z' };
+    const mail = renderNotification('api_token_expiring', facts, ctx);
+    expect(mail.subject).toBe('Your AtlasAI API token "deploy-bot" expires in 7 days (1 December 2026)');
+    expect(mail.text).toContain('licensectl tokens rotate f7a1');
+    expect(mail.text).toContain('Last used: never');
+    expect(mail.text).not.toContain('Hello Acme');
   });
 
   it('escapes what it puts into HTML', () => {

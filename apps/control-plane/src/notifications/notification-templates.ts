@@ -286,6 +286,23 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
     ],
     action: portal(facts, ctx, 'Open the customer portal'),
   }),
+  api_token_expiring: (facts, ctx) => {
+    const expires = str(facts, 'expires_at') ?? ctx.now.toISOString();
+    const left = days(daysUntil(expires, ctx.now));
+    return {
+      subject: `Your AtlasAI API token "${str(facts, 'token_name') ?? ''}" expires in ${left} (${longDate(expires)})`,
+      paragraphs: [
+        `The staff API token "${str(facts, 'token_name') ?? ''}" (${str(facts, 'token_prefix') ?? ''}…, role ${str(facts, 'role') ?? ''}) that you created expires on ${longDateTime(expires)}, in ${left}. After that, every call made with it is refused with 401 TOKEN_EXPIRED.`,
+        `To keep it working, an admin rotates it (licensectl tokens rotate ${str(facts, 'token_id') ?? ''}, or POST /api/v1/tokens/${str(facts, 'token_id') ?? ''}/rotate): the new secret starts a new lifetime, and the old one keeps working for a minute while you switch. If nothing uses it any more, let it expire.`,
+      ],
+      details: [
+        ['Token id', str(facts, 'token_id')],
+        ['Last used', str(facts, 'last_used_at') ? longDateTime(str(facts, 'last_used_at')!) : 'never'],
+        ['Expires', longDateTime(expires)],
+      ],
+      action: { label: 'Ask an admin to rotate it', url: mailto(ctx.supportEmail, `Rotate API token ${str(facts, 'token_id') ?? ''}`) },
+    };
+  },
 };
 
 const SUPPORT_STAGES = new Set<NotificationStage>(['phone_home_silent', 'clone_suspected', 'license_requested']);
@@ -350,6 +367,11 @@ const NAMED_FACTS = new Set([
   'replaces_license_id',
   'note',
   'console_url',
+  'token_id',
+  'token_name',
+  'token_prefix',
+  'role',
+  'last_used_at',
 ]);
 
 function humanize(key: string): string {
@@ -377,7 +399,7 @@ function escapeHtml(value: string): string {
 export function renderNotification(stage: NotificationStage, facts: Facts, ctx: TemplateContext): MailContent {
   const letter = LETTERS[stage](facts, ctx);
   const details = [...letter.details, ...otherDetails(facts)].filter((row): row is [string, string] => row[1] !== undefined);
-  const greeting = SUPPORT_STAGES.has(stage) ? 'Hello support,' : `Hello ${ctx.tenantName},`;
+  const greeting = SUPPORT_STAGES.has(stage) ? 'Hello support,' : stage === 'api_token_expiring' ? 'Hello,' : `Hello ${ctx.tenantName},`;
   const text = [
     greeting,
     '',

@@ -14,6 +14,7 @@ export const NOTIFICATION_STAGES = [
   'login_link',
   'license_requested',
   'license_request_declined',
+  'api_token_expiring',
 ] as const;
 export type NotificationStage = (typeof NOTIFICATION_STAGES)[number];
 

@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ApiTokenExpiryReminders } from '../auth/api-token-expiry-reminders.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { LicenseExpiryReminders } from './license-expiry-reminders.service.js';
 import { createMailer, Mailer } from './mailer.js';
@@ -38,6 +39,7 @@ export class NotificationsModule {
         NotificationRelay,
         LicenseExpiryReminders,
         PhoneHomeSilenceAlerts,
+        ApiTokenExpiryReminders,
         NotificationSchedules,
         ...(options.staffApi ? [NotificationsService] : []),
       ],
