@@ -8,8 +8,10 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { licenseView } from '../licenses/license.view.js';
+import { AcceptsBillingSession, ApiReply } from '../openapi/api-reply.decorator.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { licenseRequestView } from './license-request.view.js';
+import { approvedLicenseRequestResponse, licenseRequestPageResponse, licenseRequestResponse } from './license-requests.responses.js';
 import {
   approveLicenseRequestSchema,
   createLicenseRequestSchema,
@@ -50,6 +52,8 @@ export class LicenseRequestsController {
   /** Ask for a license: a new installation, a renewal (on-prem, within 30 days of expiry), an upgrade or a replacement. */
   @Post()
   @Public()
+  @AcceptsBillingSession()
+  @ApiReply({ summary: 'Request a license', schema: licenseRequestResponse })
   @ApiErrors(
     ...CALLER_ERRORS,
     { status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' },
@@ -84,6 +88,8 @@ export class LicenseRequestsController {
   /** Oldest first, with the count of requests per status; a customer sees only their tenant's. */
   @Get()
   @Public()
+  @AcceptsBillingSession()
+  @ApiReply({ summary: 'List license requests', schema: licenseRequestPageResponse })
   @ApiErrors(...CALLER_ERRORS)
   async list(
     @Query(new ZodPipe(listLicenseRequestsSchema, 'query string')) query: ListLicenseRequestsQuery,
@@ -101,6 +107,8 @@ export class LicenseRequestsController {
 
   @Get(':id')
   @Public()
+  @AcceptsBillingSession()
+  @ApiReply({ summary: 'Get a license request', schema: licenseRequestResponse })
   @ApiErrors(...CALLER_ERRORS, NOT_FOUND)
   async get(@Param('id', UuidParamPipe) id: string, @Headers('authorization') authorization: string | undefined, @Req() http: CallerRequest) {
     const caller = await this.caller.identify(authorization, http.id ?? null, 'viewer');
@@ -114,6 +122,7 @@ export class LicenseRequestsController {
   @Post(':id/approve')
   @HttpCode(200)
   @RequireRole('support')
+  @ApiReply({ summary: 'Approve a license request (issues the license)', schema: approvedLicenseRequestResponse })
   @ApiErrors(
     NOT_FOUND,
     NOT_OPEN,
@@ -137,6 +146,7 @@ export class LicenseRequestsController {
   @Post(':id/decline')
   @HttpCode(200)
   @RequireRole('support')
+  @ApiReply({ summary: 'Decline a license request', schema: licenseRequestResponse })
   @ApiErrors(NOT_FOUND, NOT_OPEN)
   async decline(
     @Param('id', UuidParamPipe) id: string,
@@ -150,6 +160,8 @@ export class LicenseRequestsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Public()
+  @AcceptsBillingSession()
+  @ApiReply({ summary: 'Cancel an open license request', schema: licenseRequestResponse })
   @ApiErrors(...CALLER_ERRORS, NOT_FOUND, NOT_OPEN)
   async cancel(@Param('id', UuidParamPipe) id: string, @Headers('authorization') authorization: string | undefined, @Req() http: CallerRequest) {
     const caller = await this.caller.identify(authorization, http.id ?? null);
