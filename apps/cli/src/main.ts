@@ -1,120 +1,48 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
-import { Command, InvalidArgumentError } from 'commander';
-import { computeLicensePhase, keyIdOf, verifyLicenseToken } from '../../../libs/license-core/src/index.js';
-import { machineFingerprint } from '../../../libs/tenant-sdk/src/machine-fingerprint.js';
-import { ApiTokenService } from '../../control-plane/src/auth/api-token.service.js';
-import { STAFF_ROLES, type StaffRole } from '../../control-plane/src/auth/api-token.entity.js';
-import { TOKEN_SCOPES, type TokenScope } from '../../control-plane/src/auth/token-scopes.js';
-import { AppError } from '../../control-plane/src/common/app-error.js';
-import { ConfigError, loadConfig } from '../../control-plane/src/config/app-config.js';
-import { openDataSource, runMigrationsLocked } from '../../control-plane/src/database/data-source.factory.js';
-import { generatePrivateKeyPem, SigningKeyConfigError, writePrivateKeyPem } from '../../control-plane/src/keys/signing-key.loader.js';
-import { LicenseIssuerService } from '../../control-plane/src/licenses/license-issuer.service.js';
-import { issueLicenseSchema, listLicensesSchema } from '../../control-plane/src/licenses/licenses.schemas.js';
-import { LicensesService } from '../../control-plane/src/licenses/licenses.service.js';
-import { licenseView } from '../../control-plane/src/licenses/license.view.js';
-import { ZodPipe } from '../../control-plane/src/common/zod-body.pipe.js';
-import { cliActor, withControlPlane } from './cli-context.js';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { CliUsageError, integer, isoDate, list, print, uuid, validated } from './cli-io.js';
+import { registerPlanCommands } from './commands/plans.command.js';
+import { registerSubscriptionCommands } from './commands/subscriptions.command.js';
+import { registerTenantCommands } from './commands/tenants.command.js';
+import { registerTokenCommands } from './commands/tokens.command.js';
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
+// Heavy modules (Nest, TypeORM, zod, jose, the control plane) are imported inside the actions, so that
+// `licensectl --help` and a usage error answer at once. Keep new imports there too.
 
-function integer(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
-  return Number(value);
-}
-
-function role(value: string): StaffRole {
-  if (!(STAFF_ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${STAFF_ROLES.join(', ')}`);
-  return value as StaffRole;
-}
-
-function tokenExpiry(value: string): Date | 'never' {
-  if (value === 'never') return value;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) throw new InvalidArgumentError('must be an ISO date-time or "never"');
-  return date;
-}
-
-function tokenScopes(value: string): TokenScope[] {
-  const scopes = value.split(',').map((scope) => scope.trim());
-  const unknown = scopes.filter((scope) => !(TOKEN_SCOPES as readonly string[]).includes(scope));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown scope ${unknown.join(', ')}; one of ${TOKEN_SCOPES.join(', ')}`);
-  return scopes as TokenScope[];
-}
-
-function readText(path: string, what: string): string {
+function readText(path: string, option: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new AppError(2, 'FILE_UNREADABLE', `cannot read the ${what} file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliUsageError(option, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
-const program = new Command('licensectl').description('Support CLI of the AtlasAI License Authority').showHelpAfterError();
+const program = new Command('licensectl')
+  .description('Support CLI of the AtlasAI License Authority: tokens, tenants, plans, subscriptions, licenses and keys')
+  .exitOverride()
+  .showSuggestionAfterError();
 
 program
   .command('migrate')
   .description('apply pending database migrations under the migration advisory lock')
   .action(async () => {
-    const dataSource = await openDataSource(loadConfig(process.env), { migrate: false });
-    try {
-      print({ applied: await runMigrationsLocked(dataSource) });
-    } finally {
-      await dataSource.destroy();
-    }
+    const [{ cliConfig, withCliDatabase }, { openDataSource, runMigrationsLocked }] = await Promise.all([
+      import('./cli-context.js'),
+      import('../../control-plane/src/database/data-source.factory.js'),
+    ]);
+    await withCliDatabase(await cliConfig(), async (config) => {
+      const dataSource = await openDataSource(config, { migrate: false });
+      try {
+        print({ applied: await runMigrationsLocked(dataSource) });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
   });
 
-const tokens = program.command('tokens').description('staff API tokens');
-tokens
-  .command('create')
-  .description('create an API token; it is printed once and stored only as a hash')
-  .requiredOption('--role <role>', `one of ${STAFF_ROLES.join(', ')}`, role)
-  .option('--name <name>', 'who or what holds it', 'cli')
-  .option('--tenant <id>', 'the tenant a service token belongs to (required for --role service)')
-  .option('--expires <when>', 'an ISO date-time, or "never" (needs --never-reason); default API_TOKEN_DEFAULT_TTL_DAYS from now', tokenExpiry)
-  .option('--never-reason <text>', 'why this token never expires (stored, audited and listed)')
-  .option('--scopes <list>', `comma-separated, narrower than the role: ${TOKEN_SCOPES.join(', ')}`, tokenScopes)
-  .option('--notify-email <address>', 'who is emailed before the token expires (default SUPPORT_EMAIL)')
-  .action(
-    async (options: {
-      role: StaffRole;
-      name: string;
-      tenant?: string;
-      expires?: Date | 'never';
-      neverReason?: string;
-      scopes?: TokenScope[];
-      notifyEmail?: string;
-    }) => {
-      const created = await withControlPlane((app) =>
-        app.get(ApiTokenService).create(
-          {
-            name: options.name,
-            role: options.role,
-            tenantId: options.tenant,
-            expiresAt: options.expires,
-            neverExpiresReason: options.neverReason,
-            scopes: options.scopes,
-            notifyEmail: options.notifyEmail,
-          },
-          cliActor(),
-        ),
-      );
-      print({ token: created.token, ...created.record });
-    },
-  );
-tokens.command('list').action(async () => print(await withControlPlane((app) => app.get(ApiTokenService).list())));
-tokens.command('revoke <id>').action(async (id: string) => print(await withControlPlane((app) => app.get(ApiTokenService).revoke(id, cliActor()))));
-tokens
-  .command('rotate <id>')
-  .description('print a new secret for the token (once); the old one keeps working for API_TOKEN_ROTATION_GRACE_SECONDS')
-  .action(async (id: string) => {
-    const rotated = await withControlPlane((app) => app.get(ApiTokenService).rotate(id, cliActor()));
-    print({ token: rotated.token, ...rotated.record });
-  });
+registerTokenCommands(program);
 
 const keys = program.command('keys').description('signing keys');
 keys
@@ -124,7 +52,12 @@ keys
   .option('--bits <bits>', 'RSA modulus length (2048 or more)', integer, 3072)
   .option('--public-out <file>', 'also write the public key PEM here')
   .action(async (options: { out: string; bits: number; publicOut?: string }) => {
-    if (options.bits < 2048) throw new InvalidArgumentError('--bits must be at least 2048');
+    if (options.bits < 2048) throw new CliUsageError('--bits', 'must be at least 2048');
+    const [{ createPublicKey }, { keyIdOf }, { generatePrivateKeyPem, writePrivateKeyPem }] = await Promise.all([
+      import('node:crypto'),
+      import('../../../libs/license-core/src/index.js'),
+      import('../../control-plane/src/keys/signing-key.loader.js'),
+    ]);
     const pem = generatePrivateKeyPem(options.bits);
     writePrivateKeyPem(options.out, pem);
     const publicKey = createPublicKey(pem);
@@ -135,15 +68,23 @@ keys
 program
   .command('fingerprint')
   .description("this machine's locking code for a license bound to it: SHA-256 of hostname, disk id and MAC (or of ATLASAI_MACHINE_ID)")
-  .action(() => print(machineFingerprint(process.env)));
+  .action(async () => {
+    const { machineFingerprint } = await import('../../../libs/tenant-sdk/src/machine-fingerprint.js');
+    print(machineFingerprint(process.env));
+  });
+
+registerTenantCommands(program);
+registerPlanCommands(program);
+registerSubscriptionCommands(program);
 
 const licenses = program.command('licenses').description('issue, list, revoke, inspect and verify licenses');
 licenses
   .command('issue')
+  .description('sign a new license for a tenant (plan and add-ons from its subscription unless given) and record it')
   .requiredOption('--tenant <id>', 'tenant id')
   .option('--mode <mode>', 'on_prem or byoc (default: the tenant deployment mode)')
   .option('--plan <id>', 'plan id (default: the subscription plan)')
-  .option('--addons <list>', 'comma-separated add-ons (default: the subscription add-ons)')
+  .option('--addons <list>', 'comma-separated add-ons (default: the subscription add-ons)', list)
   .option('--days <days>', 'validity in days', integer)
   .option('--fingerprint <code>', 'machine locking code the license is bound to')
   .option('--max-active-uses <n>', 'active-use cap', integer)
@@ -153,24 +94,39 @@ licenses
       tenant: string;
       mode?: string;
       plan?: string;
-      addons?: string;
+      addons?: string[];
       days?: number;
       fingerprint?: string;
       maxActiveUses?: number;
       out?: string;
     }) => {
-      const input = new ZodPipe(issueLicenseSchema, 'command options').transform({
-        tenant_id: options.tenant,
-        deployment_mode: options.mode,
-        plan_id: options.plan,
-        addons: options.addons
-          ?.split(',')
-          .map((addon) => addon.trim())
-          .filter(Boolean),
-        validity_days: options.days,
-        fingerprint: options.fingerprint,
-        max_active_uses: options.maxActiveUses,
-      });
+      const [{ cliActor, withControlPlane }, { issueLicenseSchema }, { LicenseIssuerService }, { licenseView }] = await Promise.all([
+        import('./cli-context.js'),
+        import('../../control-plane/src/licenses/licenses.schemas.js'),
+        import('../../control-plane/src/licenses/license-issuer.service.js'),
+        import('../../control-plane/src/licenses/license.view.js'),
+      ]);
+      const input = validated(
+        issueLicenseSchema,
+        {
+          tenant_id: options.tenant,
+          deployment_mode: options.mode,
+          plan_id: options.plan,
+          addons: options.addons,
+          validity_days: options.days,
+          fingerprint: options.fingerprint,
+          max_active_uses: options.maxActiveUses,
+        },
+        {
+          tenant_id: '--tenant',
+          deployment_mode: '--mode',
+          plan_id: '--plan',
+          addons: '--addons',
+          validity_days: '--days',
+          fingerprint: '--fingerprint',
+          max_active_uses: '--max-active-uses',
+        },
+      );
       const { token, license } = await withControlPlane((app) => app.get(LicenseIssuerService).issue(input, cliActor()));
       if (options.out) writeFileSync(options.out, `${token}\n`, { mode: 0o600 });
       print({ ...(options.out ? { token_file: options.out } : { token }), license: licenseView(license, new Date()) });
@@ -178,52 +134,90 @@ licenses
   );
 licenses
   .command('list')
-  .option('--tenant <id>')
+  .description('recorded licenses, newest first (never the tokens)')
+  .option('--tenant <id>', 'only this tenant')
   .option('--status <status>', 'active, superseded or revoked')
-  .option('--expiring-before <date>', 'ISO date')
+  .option('--expiring-before <date>', 'only licenses expiring before this ISO date (2027-01-31)', isoDate)
   .action(async (options: { tenant?: string; status?: string; expiringBefore?: string }) => {
-    const query = new ZodPipe(listLicensesSchema, 'command options').transform({
-      tenant_id: options.tenant,
-      status: options.status,
-      expiring_before: options.expiringBefore,
-    });
+    const [{ withControlPlane }, { listLicensesSchema }, { LicensesService }, { licenseView }] = await Promise.all([
+      import('./cli-context.js'),
+      import('../../control-plane/src/licenses/licenses.schemas.js'),
+      import('../../control-plane/src/licenses/licenses.service.js'),
+      import('../../control-plane/src/licenses/license.view.js'),
+    ]);
+    const query = validated(
+      listLicensesSchema,
+      { tenant_id: options.tenant, status: options.status, expiring_before: options.expiringBefore },
+      { tenant_id: '--tenant', status: '--status', expiring_before: '--expiring-before' },
+    );
     const rows = await withControlPlane((app) => app.get(LicensesService).list(query));
     print(rows.map((row) => licenseView(row, new Date())));
   });
-licenses.command('show <id>').action(async (id: string) => print(licenseView(await withControlPlane((app) => app.get(LicensesService).get(id)), new Date())));
 licenses
-  .command('revoke <id>')
+  .command('show')
+  .description('one license record: claims, status, lineage, revocation')
+  .argument('<id>', 'license id (the jti)', uuid)
+  .action(async (id: string) => {
+    const [{ withControlPlane }, { LicensesService }, { licenseView }] = await Promise.all([
+      import('./cli-context.js'),
+      import('../../control-plane/src/licenses/licenses.service.js'),
+      import('../../control-plane/src/licenses/license.view.js'),
+    ]);
+    print(licenseView(await withControlPlane((app) => app.get(LicensesService).get(id)), new Date()));
+  });
+licenses
+  .command('revoke')
+  .description('revoke a license: its phone-homes are refused (LICENSE_REVOKED) from then on')
+  .argument('<id>', 'license id (the jti)', uuid)
   .requiredOption('--reason <text>', 'why it is revoked')
   .action(async (id: string, options: { reason: string }) => {
-    print(licenseView(await withControlPlane((app) => app.get(LicensesService).revoke(id, options.reason, cliActor())), new Date()));
+    const [{ cliActor, withControlPlane }, { revokeLicenseSchema }, { LicensesService }, { licenseView }] = await Promise.all([
+      import('./cli-context.js'),
+      import('../../control-plane/src/licenses/licenses.schemas.js'),
+      import('../../control-plane/src/licenses/licenses.service.js'),
+      import('../../control-plane/src/licenses/license.view.js'),
+    ]);
+    const { reason } = validated(revokeLicenseSchema, { reason: options.reason }, { reason: '--reason' });
+    print(licenseView(await withControlPlane((app) => app.get(LicensesService).revoke(id, reason, cliActor())), new Date()));
   });
 licenses
   .command('inspect')
-  .description('what a tenant plane would conclude from a token, checked against every key this CP used')
+  .description('what a tenant plane would conclude from a token, checked against every key this CP used (exit 1 when invalid)')
   .requiredOption('--token <file>', 'file holding the token')
   .action(async (options: { token: string }) => {
-    const token = readText(options.token, 'token');
-    print(await withControlPlane((app) => app.get(LicensesService).inspect(token)));
+    const token = readText(options.token, '--token');
+    const [{ withControlPlane }, { LicensesService }] = await Promise.all([
+      import('./cli-context.js'),
+      import('../../control-plane/src/licenses/licenses.service.js'),
+    ]);
+    const result = await withControlPlane((app) => app.get(LicensesService).inspect(token));
+    print(result);
+    if (!result.valid) process.exitCode = 1;
   });
 licenses
   .command('verify')
-  .description('verify a token fully offline with a public key, as an air-gapped tenant plane does')
+  .description('verify a token fully offline with a public key, as an air-gapped tenant plane does (exit 1 when invalid)')
   .requiredOption('--public-key <file>', 'PEM public key (CP_LICENSE_PUBLIC_KEY)')
   .requiredOption('--token <file>', 'file holding the token')
   .option('--issuer <iss>', 'expected issuer (default: LICENSE_ISSUER)')
   .option('--audience <aud>', 'expected audience (default: LICENSE_AUDIENCE)')
   .action(async (options: { publicKey: string; token: string; issuer?: string; audience?: string }) => {
+    const [{ createPublicKey }, { computeLicensePhase, keyIdOf, verifyLicenseToken }, { loadConfig }] = await Promise.all([
+      import('node:crypto'),
+      import('../../../libs/license-core/src/index.js'),
+      import('../../control-plane/src/config/app-config.js'),
+    ]);
     const config = loadConfig(process.env);
     let publicKey;
     try {
-      publicKey = createPublicKey(readText(options.publicKey, 'public key'));
+      publicKey = createPublicKey(readText(options.publicKey, '--public-key'));
     } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError(2, 'PUBLIC_KEY_INVALID', `${options.publicKey} is not a PEM public key`);
+      if (error instanceof CliUsageError) throw error;
+      throw new CliUsageError('--public-key', `${options.publicKey} is not a PEM public key`);
     }
     const kid = await keyIdOf(publicKey);
     const now = new Date();
-    const result = await verifyLicenseToken(readText(options.token, 'token'), {
+    const result = await verifyLicenseToken(readText(options.token, '--token'), {
       keys: (tokenKid) => (tokenKid === undefined || tokenKid === kid ? publicKey : undefined),
       issuer: options.issuer ?? config.LICENSE_ISSUER,
       audience: options.audience ?? config.LICENSE_AUDIENCE,
@@ -238,9 +232,30 @@ licenses
     print({ valid: true, status: phase.status, days_remaining: phase.days_remaining, claims: result.claims });
   });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof AppError) process.stderr.write(`error ${error.code}: ${error.message}\n`);
-  else if (error instanceof ConfigError || error instanceof SigningKeyConfigError) process.stderr.write(`${error.message}\n`);
+/** 0 success, 1 refused or invalid (the service said no, or the environment is wrong), 2 usage error. */
+async function exitCodeFor(error: unknown): Promise<number> {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof CliUsageError || error instanceof InvalidArgumentError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return 2;
+  }
+  const [{ AppError }, { ConfigError }, { SigningKeyConfigError }] = await Promise.all([
+    import('../../control-plane/src/common/app-error.js'),
+    import('../../control-plane/src/config/app-config.js'),
+    import('../../control-plane/src/keys/signing-key.loader.js'),
+  ]);
+  if (error instanceof AppError) {
+    process.stderr.write(`error ${error.code}: ${error.message}\n`);
+    return error.code === 'VALIDATION_FAILED' ? 2 : 1;
+  }
+  if (error instanceof ConfigError || error instanceof SigningKeyConfigError) process.stderr.write(`${error.message}\n`);
   else process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
+  return 1;
+}
+
+program.parseAsync(process.argv).catch(async (error: unknown) => {
+  process.exitCode = await exitCodeFor(error);
 });

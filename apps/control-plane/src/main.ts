@@ -1,17 +1,23 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory.js';
+import { createInitialAdminToken } from './auth/initial-admin-token.js';
 import { runClusterPrimary } from './cluster-primary.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { assertEmbeddedDatabaseFree, EmbeddedDatabaseBusyError, recordEmbeddedDatabasePort } from './database/embedded-database-lock.js';
 import { SigningKeyConfigError } from './keys/signing-key.loader.js';
 import { installGracefulShutdown } from './observability/graceful-shutdown.js';
 
 async function serve(config: AppConfig): Promise<void> {
+  if (!config.DATABASE_URL) assertEmbeddedDatabaseFree(config.DATA_DIR);
   const app = await createApp(config);
   const logger = app.get(Logger);
   installGracefulShutdown(app, config.SHUTDOWN_TIMEOUT_MS, logger);
+  await createInitialAdminToken(app, config, logger);
   await app.listen(config.PORT, config.HOST);
+  if (!config.DATABASE_URL) recordEmbeddedDatabasePort(config.DATA_DIR, (app.getHttpServer().address() as AddressInfo).port);
   logger.log(
     `License Authority control plane listening on http://${config.HOST}:${config.PORT} (database: ${config.DATABASE_URL ? 'postgres' : 'embedded PGlite'})`,
     'Main',
@@ -26,6 +32,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A configuration error is the operator's to fix: print what is wrong, not a stack trace.
-  console.error(error instanceof ConfigError || error instanceof SigningKeyConfigError ? error.message : error);
+  const operatorError = error instanceof ConfigError || error instanceof SigningKeyConfigError || error instanceof EmbeddedDatabaseBusyError;
+  console.error(operatorError ? error.message : error);
   process.exit(1);
 });

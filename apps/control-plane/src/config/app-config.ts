@@ -83,6 +83,7 @@ export const configSchema = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
     DATABASE_POOL_SIZE: positiveInt.default(10),
     MIGRATIONS_RUN_AT_BOOT: booleanFlag.default(true),
+    BOOTSTRAP_ADMIN_TOKEN: booleanFlag.optional(),
     BODY_LIMIT_BYTES: positiveInt.max(10 * 1024 * 1024).default(64 * 1024),
     CP_LICENSE_PRIVATE_KEY: z.string().min(1).optional(),
     CP_LICENSE_PRIVATE_KEY_FILE: z.string().min(1).optional(),

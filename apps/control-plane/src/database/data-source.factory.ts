@@ -1,15 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { PGliteDriver } from 'typeorm-pglite';
 import { migrations } from '../../../../prisma-free-migrations/index.js';
 import type { AppConfig } from '../config/app-config.js';
+import { embeddedDatabaseUrl, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
 import { entities } from './entities.js';
 
 /** Any fixed 64-bit number shared by every replica; it names the migration lock. */
 const MIGRATION_LOCK_ID = 4_242_001;
 
-type DatabaseConfig = Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR'>;
+type DatabaseConfig = Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR' | 'PORT'>;
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   // gen_random_uuid() is built into Postgres 13+ and PGlite; no extension is installed.
@@ -22,16 +20,9 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
   };
-  if (config.DATABASE_URL) {
-    return { ...common, url: config.DATABASE_URL, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 } };
-  }
-  const dataDir = resolve(config.DATA_DIR, 'pglite');
-  mkdirSync(dataDir, { recursive: true });
-  return { ...common, driver: new PGliteDriver({ dataDir }).driver } as DataSourceOptions;
-}
-
-export function embeddedDatabasePath(config: Pick<AppConfig, 'DATA_DIR'>): string {
-  return join(resolve(config.DATA_DIR), 'pglite');
+  // Without DATABASE_URL this process owns the embedded database and reaches it like any client: see embedded-database.ts.
+  const url = config.DATABASE_URL ?? embeddedDatabaseUrl(config.DATA_DIR);
+  return { ...common, url, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 } };
 }
 
 /** Runs pending migrations while holding a Postgres advisory lock, so replicas booting together don't race. */
@@ -48,8 +39,33 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
   }
 }
 
+/** A data source on the embedded database; destroying it also closes the database and frees DATA_DIR. */
+class EmbeddedDataSource extends DataSource {
+  constructor(
+    options: DataSourceOptions,
+    private readonly embedded: EmbeddedDatabase,
+  ) {
+    super(options);
+  }
+
+  override async destroy(): Promise<void> {
+    try {
+      await super.destroy();
+    } finally {
+      await this.embedded.close();
+    }
+  }
+}
+
 export async function openDataSource(config: DatabaseConfig, options: { migrate: boolean }): Promise<DataSource> {
-  const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+  const embedded = config.DATABASE_URL ? undefined : await startEmbeddedDatabase(config.DATA_DIR, config.PORT);
+  const dataSource = embedded ? new EmbeddedDataSource(dataSourceOptions(config), embedded) : new DataSource(dataSourceOptions(config));
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
   if (options.migrate) await runMigrationsLocked(dataSource);
   return dataSource;
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions, openDataSource } from './data-source.factory.js';
+import { EmbeddedDatabaseBusyError } from './embedded-database-lock.js';
 import { entities } from './entities.js';
 
 @Module({})
@@ -12,7 +13,8 @@ export class DatabaseModule {
       global: true,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config),
+          // Another process owning the embedded database will not let go within a retry: fail at once.
+          useFactory: () => ({ ...dataSourceOptions(config), toRetry: (error: unknown) => !(error instanceof EmbeddedDatabaseBusyError) }),
           dataSourceFactory: () => openDataSource(config, { migrate: config.MIGRATIONS_RUN_AT_BOOT }),
         }),
         TypeOrmModule.forFeature(entities),
