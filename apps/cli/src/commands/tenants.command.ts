@@ -22,7 +22,8 @@ export function registerTenantCommands(program: Command): void {
         import('../../../control-plane/src/tenants/tenants.service.js'),
         import('../../../control-plane/src/tenants/tenant.view.js'),
       ]);
-      print((await withControlPlane((app) => app.get(TenantsService).list(options.limit, options.offset))).map(tenantView));
+      const page = await withControlPlane((app) => app.get(TenantsService).list(options.limit, options.offset));
+      print({ items: page.items.map(tenantView), total: page.total });
     });
   tenants
     .command('show')
