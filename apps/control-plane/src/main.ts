@@ -3,9 +3,12 @@ import cluster from 'node:cluster';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory.js';
 import { runClusterPrimary } from './cluster-primary.js';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
-import { SigningKeyConfigError } from './keys/signing-key.loader.js';
+import { loadConfig, type AppConfig } from './config/app-config.js';
 import { installGracefulShutdown } from './observability/graceful-shutdown.js';
+import { CONTROL_PLANE_SERVICE } from './observability/logging.js';
+import { startProcessLogging } from './observability/process-logging.js';
+
+const processLogging = startProcessLogging(CONTROL_PLANE_SERVICE);
 
 async function serve(config: AppConfig): Promise<void> {
   const app = await createApp(config);
@@ -20,12 +23,8 @@ async function serve(config: AppConfig): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  if (config.CLUSTER_WORKERS > 1 && cluster.isPrimary) runClusterPrimary(config.CLUSTER_WORKERS);
+  if (config.CLUSTER_WORKERS > 1 && cluster.isPrimary) runClusterPrimary(config.CLUSTER_WORKERS, (line) => processLogging.log.info(line));
   else await serve(config);
 }
 
-main().catch((error: unknown) => {
-  // A configuration error is the operator's to fix: print what is wrong, not a stack trace.
-  console.error(error instanceof ConfigError || error instanceof SigningKeyConfigError ? error.message : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => processLogging.bootFailed(error));
