@@ -77,7 +77,11 @@ describe('the embedded database with the CLI beside the server', () => {
     const holder = JSON.parse(readFileSync(join(dataDir, 'pglite.lock'), 'utf8')) as { pid: number; port: number };
     const second = spawnControlPlane({ ...env, PORT: String(await freePort()) });
     expect(await second.exited).toBe(1);
-    expect(second.output().trim()).toBe(
+    // One JSON line (logs are JSON from the first line to the last) whose message names the holder.
+    const lines = second.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'fatal' });
+    expect(JSON.parse(lines[0]!).msg).toBe(
       `DATA_DIR ${dataDir} is in use by the control plane (pid ${holder.pid}, port ${new URL(baseUrl).port}): one process owns the embedded database. Stop that process, use the CLI beside it, or point DATA_DIR elsewhere.`,
     );
     expect((await httpCall(baseUrl, 'GET', '/api/health')).status).toBe(200);

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MetricsServer } from '../apps/control-plane/src/observability/metrics-server.js';
 import { METRIC } from '../apps/control-plane/src/observability/metrics.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -65,5 +66,71 @@ describe('Prometheus metrics (end to end)', () => {
     const [{ waiting }] = (await db.query(`SELECT count(*)::int AS waiting FROM notifications WHERE status IN ('pending', 'queued')`)).rows;
     expect(sample(text, METRIC.notificationQueueDepth)).toBeGreaterThanOrEqual(waiting);
     expect(sample(text, METRIC.notificationQueueDepth)).toBeLessThanOrEqual(2);
+  });
+
+  it('reads licenses by phase, expiring and silent installations, clone alerts and the pool from the database', async () => {
+    const admin = await cp.token('admin');
+    await cp.http('POST', '/api/v1/tenants', {
+      token: admin,
+      body: { id: 'phaseco', name: 'Phase Co', contact_email: 'ops@phaseco.example', deployment_mode: 'byoc' },
+    });
+    await cp.http('PUT', '/api/v1/tenants/phaseco/subscription', { token: admin, body: { plan_id: 'operations', billing_interval: 'annual' } });
+    const issued = await cp.http('POST', '/api/v1/licenses', { token: admin, body: { tenant_id: 'phaseco', deployment_mode: 'byoc' } });
+    expect(issued.status).toBe(201);
+    const before = await cp.http('GET', '/metrics');
+    const active = sample(before.text, `${METRIC.licenses}{phase="active"}`)!;
+    expect(active).toBeGreaterThanOrEqual(1);
+    // 350 days on: every license of this file expires within 30 days; nothing phoned home, so every BYOC tenant is silent.
+    cp.clock.advanceDays(350);
+    await db.query(
+      `INSERT INTO clone_alerts (tenant_id, license_id, lineage_id, reason, details, detected_at)
+                    SELECT tenant_id, id, lineage_id, 'fingerprint_conflict', '{}', now() FROM licenses WHERE id = $1`,
+      [issued.body.license.id],
+    );
+    const later = (await cp.http('GET', '/metrics')).text;
+    expect(sample(later, `${METRIC.licensesExpiring}`)).toBe(active);
+    const [{ byocTenants }] = (await db.query(`SELECT count(DISTINCT tenant_id)::int AS "byocTenants" FROM licenses WHERE deployment_mode = 'byoc'`)).rows;
+    expect(sample(before.text, METRIC.installationsSilent)).toBe(0);
+    expect(sample(later, METRIC.installationsSilent)).toBe(byocTenants);
+    expect(sample(later, `${METRIC.cloneAlerts}{reason="fingerprint_conflict"}`)).toBe(1);
+    expect(sample(later, `${METRIC.cloneAlerts}{reason="stale_token"}`)).toBe(0);
+    // 30 + 30 days after expiry: locked.
+    cp.clock.advanceDays(100);
+    const locked = (await cp.http('GET', '/metrics')).text;
+    expect(sample(locked, `${METRIC.licenses}{phase="locked"}`)).toBe(active);
+    expect(sample(locked, `${METRIC.licenses}{phase="active"}`)).toBe(0);
+    // The pool is open (DATABASE_POOL_SIZE=5 in tests); how many are busy at the instant of the scrape varies.
+    const open = sample(locked, `${METRIC.dbPoolConnections}{state="in_use"}`)! + sample(locked, `${METRIC.dbPoolConnections}{state="idle"}`)!;
+    expect(open).toBeGreaterThanOrEqual(1);
+    expect(open).toBeLessThanOrEqual(5);
+    expect(sample(locked, METRIC.dbPoolWaiting)).toBeGreaterThanOrEqual(0);
+    // Each periodic sweep ran at boot (SCHEDULES_ENABLED) and recorded when it last succeeded.
+    for (const sweep of ['relay', 'reminders', 'billing'])
+      expect(sample(locked, `${METRIC.sweepLastSuccess}{sweep="${sweep}"}`)).toBeGreaterThan(Date.now() / 1000 - 600);
+    expect(sample(locked, `${METRIC.buildInfo}{version="0.1.0",node_version="${process.version}"}`)).toBe(1);
+  });
+});
+
+describe('METRICS_PORT', () => {
+  let cp: TestApp;
+
+  beforeAll(async () => {
+    cp = await startTestApp('ops_metrics_port', { env: { METRICS_PORT: '0', HOST: '127.0.0.1' } });
+  });
+
+  afterAll(() => cp.destroy());
+
+  it('serves /metrics on its own port, and the public port no longer does', async () => {
+    expect((await cp.http('GET', '/metrics')).status).toBe(404);
+    const port = cp.app.get(MetricsServer).port;
+    expect(port).not.toBe(new URL(cp.baseUrl).port);
+    const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await scrape.text();
+    // The public port's 404 was counted; the scrape itself is not an API request.
+    expect(sample(text, `${METRIC.httpRequests}{method="GET",route="(unmatched)",status_code="404"}`)).toBe(1);
+    expect(text).toContain(`# TYPE ${METRIC.licenses} gauge`);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   });
 });

@@ -5,10 +5,13 @@ import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory.js';
 import { createInitialAdminToken } from './auth/initial-admin-token.js';
 import { runClusterPrimary } from './cluster-primary.js';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
-import { assertEmbeddedDatabaseFree, EmbeddedDatabaseBusyError, recordEmbeddedDatabasePort } from './database/embedded-database-lock.js';
-import { SigningKeyConfigError } from './keys/signing-key.loader.js';
+import { loadConfig, type AppConfig } from './config/app-config.js';
+import { assertEmbeddedDatabaseFree, recordEmbeddedDatabasePort } from './database/embedded-database-lock.js';
 import { installGracefulShutdown } from './observability/graceful-shutdown.js';
+import { CONTROL_PLANE_SERVICE } from './observability/logging.js';
+import { startProcessLogging } from './observability/process-logging.js';
+
+const processLogging = startProcessLogging(CONTROL_PLANE_SERVICE);
 
 async function serve(config: AppConfig): Promise<void> {
   if (!config.DATABASE_URL) assertEmbeddedDatabaseFree(config.DATA_DIR);
@@ -26,13 +29,8 @@ async function serve(config: AppConfig): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  if (config.CLUSTER_WORKERS > 1 && cluster.isPrimary) runClusterPrimary(config.CLUSTER_WORKERS);
+  if (config.CLUSTER_WORKERS > 1 && cluster.isPrimary) runClusterPrimary(config.CLUSTER_WORKERS, (line) => processLogging.log.info(line));
   else await serve(config);
 }
 
-main().catch((error: unknown) => {
-  // A configuration error is the operator's to fix: print what is wrong, not a stack trace.
-  const operatorError = error instanceof ConfigError || error instanceof SigningKeyConfigError || error instanceof EmbeddedDatabaseBusyError;
-  console.error(operatorError ? error.message : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => processLogging.bootFailed(error));

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
+import { Metrics } from '../observability/metrics.js';
 import { PlanEntity } from '../plans/plan.entity.js';
 import { SubscriptionHistory } from '../subscriptions/subscription-history.service.js';
 import { cycleOf, graceEndingNoticeDue, graceIsOver } from '../subscriptions/subscription-transitions.js';
@@ -40,6 +41,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly dataSource: DataSource,
     private readonly history: SubscriptionHistory,
     private readonly outbox: NotificationOutbox,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,6 +49,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     const tick = () => {
       if (this.running) return;
       this.running = this.sweep()
+        .then((result) => result.ran && this.metrics.sweepSucceeded('billing'))
         .catch((error: unknown) => this.logger.error(`${this.name}: ${(error as Error).message}`))
         .finally(() => (this.running = null));
     };

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ApiTokenExpiryReminders } from '../auth/api-token-expiry-reminders.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Metrics } from '../observability/metrics.js';
 import { LicenseExpiryReminders } from './license-expiry-reminders.service.js';
 import { NotificationRelay } from './notification-relay.service.js';
 import { PhoneHomeSilenceAlerts } from './phone-home-silence-alerts.service.js';
@@ -30,12 +31,16 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
     private readonly reminders: LicenseExpiryReminders,
     private readonly silence: PhoneHomeSilenceAlerts,
     private readonly tokenReminders: ApiTokenExpiryReminders,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.SCHEDULES_ENABLED) return;
-    if (this.relay.enabled) this.every('notifications.relay', this.config.NOTIFICATION_RELAY_INTERVAL_MS, () => this.relay.relay());
-    this.every('notifications.sweep', this.config.NOTIFICATION_SWEEP_INTERVAL_MS, () => this.sweep());
+    if (this.relay.enabled)
+      this.every('notifications.relay', this.config.NOTIFICATION_RELAY_INTERVAL_MS, () => this.relay.relay().then(() => this.metrics.sweepSucceeded('relay')));
+    this.every('notifications.sweep', this.config.NOTIFICATION_SWEEP_INTERVAL_MS, () =>
+      this.sweep().then((ran) => ran && this.metrics.sweepSucceeded('reminders')),
+    );
   }
 
   /** Records due reminders and alerts; false when another replica holds the sweep. */

@@ -1,10 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiProduces } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
+import { METRICS_CONTENT_TYPE } from './metrics-server.js';
 import { Metrics } from './metrics.js';
 import { ApiReply } from '../openapi/api-reply.decorator.js';
 
-/** Prometheus scrapes without a staff token; keep `/metrics` off the public ingress (README, Operations). */
+/** Prometheus scrapes without a staff token; keep `/metrics` off the public ingress, or set METRICS_PORT (README, Operations). */
 @Controller('metrics')
 @Public()
 export class MetricsController {
@@ -12,7 +13,7 @@ export class MetricsController {
 
   @Get()
   @ApiProduces('text/plain')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @Header('Content-Type', METRICS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   @ApiReply({ summary: 'Prometheus metrics', produces: 'text/plain' })
   scrape(): Promise<string> {

@@ -1,7 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SUBSCRIPTION_STATUSES } from '../subscriptions/subscription.entity.js';
+import { registerLicenseGauges } from './license-gauges.js';
+import { registerRuntimeGauges } from './runtime-gauges.js';
 
 /** Every metric the control plane exports; dashboards and alerts depend on these names. */
 export const METRIC = {
@@ -14,10 +18,22 @@ export const METRIC = {
   notificationQueueDepth: 'la_notification_queue_depth',
   notificationsFailed: 'la_notifications_failed',
   subscriptions: 'la_subscriptions',
+  licenses: 'la_licenses',
+  licensesExpiring: 'la_licenses_expiring_30d',
+  installationsSilent: 'la_installations_silent',
+  cloneAlerts: 'la_clone_alerts',
+  queueJobs: 'la_queue_jobs',
+  dbPoolConnections: 'la_db_pool_connections',
+  dbPoolWaiting: 'la_db_pool_waiting_clients',
+  buildInfo: 'la_build_info',
+  sweepLastSuccess: 'la_sweep_last_success_timestamp_seconds',
 } as const;
 
-/** A request that matched no route is labelled so, never by its raw URL (unbounded cardinality). */
-export const UNMATCHED_ROUTE = '(unmatched)';
+/** The periodic jobs whose last successful run is exported (an alert fires when one stops running). */
+export type SweepKind = 'relay' | 'reminders' | 'billing';
+
+/** Reads rows for a gauge at scrape time; undefined when the database cannot answer now. */
+export type GaugeQuery = <Row>(sql: string, parameters?: unknown[]) => Promise<Row[] | undefined>;
 
 /**
  * The one place metrics are defined and recorded. Each recording method is a single increment, so
@@ -25,7 +41,7 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  * apps in one test process never share or collide on a metric.
  */
 @Injectable()
-export class Metrics {
+export class Metrics implements OnApplicationShutdown {
   readonly registry = new Registry();
   private readonly logger = new Logger(Metrics.name);
   private readonly httpRequests = new Counter({
@@ -65,9 +81,23 @@ export class Metrics {
     labelNames: ['stage'],
     registers: [this.registry],
   });
+  private readonly sweepLastSuccess = new Gauge({
+    name: METRIC.sweepLastSuccess,
+    help: 'Unix time of the last successful run of each periodic sweep in this process (relay, reminders, billing).',
+    labelNames: ['sweep'],
+    registers: [this.registry],
+  });
+  private readonly closeRuntimeGauges: () => Promise<void>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CLOCK) clock: Clock,
+  ) {
     collectDefaultMetrics({ register: this.registry });
+    const query: GaugeQuery = (sql, parameters) => this.fromDatabase(sql, parameters);
+    registerLicenseGauges(this.registry, query, config, clock);
+    this.closeRuntimeGauges = registerRuntimeGauges(this.registry, dataSource, config);
     // Read from the database at scrape time, so every replica reports the same numbers and nothing
     // drifts when another process (the worker, another replica) changes a row.
     const fromDatabase = this.fromDatabase.bind(this);
@@ -125,11 +155,19 @@ export class Metrics {
     this.notificationFailures.inc({ stage });
   }
 
+  sweepSucceeded(sweep: SweepKind): void {
+    this.sweepLastSuccess.set({ sweep }, Date.now() / 1000);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.closeRuntimeGauges();
+  }
+
   /** A scrape during a database outage keeps the last values; readiness is what reports the outage. */
-  private async fromDatabase<Row>(sql: string): Promise<Row[] | undefined> {
+  private async fromDatabase<Row>(sql: string, parameters?: unknown[]): Promise<Row[] | undefined> {
     if (!this.dataSource.isInitialized) return undefined;
     try {
-      return (await this.dataSource.query(sql)) as Row[];
+      return (await this.dataSource.query(sql, parameters)) as Row[];
     } catch (error) {
       this.logger.warn(`database gauges not refreshed: ${(error as Error).message}`);
       return undefined;

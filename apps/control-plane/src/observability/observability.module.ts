@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { loggingParams, type LoggingOptions } from './logging.js';
 import { MetricsController } from './metrics.controller.js';
+import { MetricsServer } from './metrics-server.js';
 import { Metrics } from './metrics.js';
 
 /** Structured logs and Prometheus metrics; global so any feature can inject `Metrics`. */
@@ -14,8 +15,9 @@ export class ObservabilityModule implements NestModule {
     return {
       module: ObservabilityModule,
       imports: [LoggerModule.forRoot(loggingParams(config, logging))],
-      controllers: [MetricsController],
-      providers: [Metrics, HttpMetricsMiddleware],
+      // With METRICS_PORT, the scrape has its own port and the public one does not serve it.
+      controllers: config.METRICS_PORT === undefined ? [MetricsController] : [],
+      providers: [Metrics, HttpMetricsMiddleware, ...(config.METRICS_PORT === undefined ? [] : [MetricsServer])],
       exports: [Metrics],
     };
   }
