@@ -98,7 +98,7 @@ export class BillingController {
   @HttpCode(202)
   @ApiErrors({ status: 429, code: 'RATE_LIMITED', message: 'Too many login link requests for this address; retry in 3540 s.' })
   async requestLoginLink(@Body(new ZodPipe(requestLoginLinkSchema)) body: RequestLoginLinkInput, @Req() request: BillingRequest) {
-    await this.loginLinks.request(body, request.id ?? null);
+    await this.loginLinks.request(body, { requestId: request.id ?? null, client: request.ip ?? 'unknown' });
     return LOGIN_LINK_REQUEST_ACCEPTED;
   }
 
