@@ -7,6 +7,7 @@ import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
 import { LicenseLineages1764002000000 } from './1764002000000-LicenseLineages.js';
+import { StripeReadOrder1764003000000 } from './1764003000000-StripeReadOrder.js';
 import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js';
 import { StaffIdentity1764009000000 } from './1764009000000-StaffIdentity.js';
 
@@ -21,6 +22,7 @@ export const migrations = [
   SecondSubscriptionOutcome1764000500000,
   ServiceTokenTenant1764000600000,
   LicenseLineages1764002000000,
+  StripeReadOrder1764003000000,
   LicenseRequests1764007000000,
   StaffIdentity1764009000000,
 ];

@@ -210,6 +210,23 @@ describe('emailed one-time login links (end to end)', () => {
     expect([resend.status, resend.body.error.code]).toEqual([409, 'NOTIFICATION_NOT_RESENDABLE']);
   });
 
+  it('fails an email whose link expired while SMTP was down at once, without retrying it, and drops the link', async () => {
+    smtp.refuseNext(100);
+    const sent = await cp.http('POST', '/api/v1/tenants/wayne/login-links', { token: support, body: { send_email: true } });
+    expect(sent.status).toBe(201);
+    cp.clock.advance(21 * 60_000);
+    const failed = await eventually(async () => {
+      const row = (await loginLinkRows()).find((candidate) => candidate.id === sent.body.notification_id);
+      return row?.status === 'failed' ? row : undefined;
+    });
+    smtp.refuseNext(0);
+    expect(failed.attachments).toBeNull();
+    const listed = await cp.http('GET', `/api/v1/notifications/${failed.id}`, { token: viewer });
+    // At most one attempt was the (temporary) SMTP refusal, if it came before the clock moved; the expiry ends it.
+    expect(listed.body.attempts).toBeLessThan(3);
+    expect(listed.body.last_error).toContain('expired');
+  });
+
   it('keeps none of the emailed links once every email is out', async () => {
     await eventually(async () => ((await loginLinkRows()).every((row) => row.status === 'sent' || row.status === 'failed') ? true : undefined));
     await expectNoTokenKept();

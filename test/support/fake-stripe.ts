@@ -39,6 +39,8 @@ export class FakeStripe {
   readonly requests: FakeStripeRequest[] = [];
   readonly customers = new Map<string, Record<string, unknown>>();
   readonly subscriptions = new Map<string, Record<string, unknown>>();
+  /** Every invoice `invoice()` made, served by GET /v1/invoices/:id. */
+  readonly invoices = new Map<string, Record<string, unknown>>();
   /** Responses by idempotency key, with the parameters first sent under it (Stripe compares them on reuse). */
   private readonly idempotent = new Map<string, { params: string; status: number; body: unknown }>();
   private failures: { prefix: string; remaining: number }[] = [];
@@ -144,7 +146,7 @@ export class FakeStripe {
 
   invoice(subscriptionId: string, customer: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     this.sequence += 1;
-    return {
+    const invoice = {
       id: `in_${this.sequence}`,
       object: 'invoice',
       customer,
@@ -152,6 +154,8 @@ export class FakeStripe {
       attempt_count: 1,
       ...extra,
     };
+    this.invoices.set(invoice.id, invoice);
+    return invoice;
   }
 
   /** The Stripe-Signature header for `payload`, timed by the app's clock (which the webhook checks against). */
@@ -286,6 +290,10 @@ export class FakeStripe {
         200,
         { id, object: 'billing_portal.session', customer: params.customer, return_url: params.return_url, url: `https://billing.stripe.test/p/session/${id}` },
       ];
+    }
+    if (method === 'GET' && (match = /^\/v1\/invoices\/([^/]+)$/.exec(path))) {
+      const invoice = this.invoices.get(match[1]);
+      return invoice ? [200, invoice] : missing(`invoice: '${match[1]}'`);
     }
     if (method === 'GET' && (match = /^\/v1\/subscriptions\/([^/]+)$/.exec(path))) {
       const subscription = this.subscriptions.get(match[1]);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { transactionWithRetry } from '../common/transaction-retry.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
 import { Metrics } from '../observability/metrics.js';
@@ -24,8 +25,9 @@ export interface SweepResult {
 /**
  * Suspends past-due subscriptions whose grace window is over, and records the grace_ending notice
  * GRACE_ENDING_NOTICE_DAYS before that. Runs once across replicas (a transaction-scoped advisory
- * lock per batch); rows are claimed with SKIP LOCKED and re-checked, so even two sweeps that overlap
- * transition each subscription once.
+ * lock per batch); rows are claimed with SKIP LOCKED (tenant, then subscription, as webhooks lock them)
+ * and re-checked, so even two sweeps that overlap transition each subscription once, and a batch that
+ * still loses a deadlock runs again instead of rolling back for good.
  */
 @Injectable()
 export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
@@ -61,7 +63,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
   async sweep(): Promise<SweepResult> {
     const result: SweepResult = { ran: false, suspended: 0, noticed: 0 };
     for (;;) {
-      const batch = await this.dataSource.transaction((manager) => this.sweepBatch(manager));
+      const batch = await transactionWithRetry(this.dataSource, (manager) => this.sweepBatch(manager));
       if (!batch) return result;
       result.ran = true;
       result.suspended += batch.suspended;
@@ -75,14 +77,23 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_ID])) as [{ locked: boolean }];
     if (!locked) return null;
     const now = this.clock.now();
-    const due = await manager
-      .createQueryBuilder(SubscriptionEntity, 'subscription')
-      .where(`subscription.status = 'past_due' AND subscription.grace_ends_at <= :now`, { now })
-      .orderBy('subscription.grace_ends_at', 'ASC')
-      .limit(this.config.BILLING_SWEEP_BATCH)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .getMany();
+    // Tenant rows first, then their subscriptions: the order a payment webhook takes them in, so the two
+    // never wait on each other in a cycle. A tenant a webhook holds right now is skipped (its payment may
+    // be landing) and swept next time.
+    const claimed = (await manager.query(
+      `SELECT t.id FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
+       WHERE s.status = 'past_due' AND s.grace_ends_at <= $1
+       ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,
+      [now, this.config.BILLING_SWEEP_BATCH],
+    )) as { id: string }[];
+    const due = claimed.length
+      ? await manager
+          .createQueryBuilder(SubscriptionEntity, 'subscription')
+          .where('subscription.tenant_id IN (:...tenants)', { tenants: claimed.map((row) => row.id) })
+          .orderBy('subscription.tenant_id', 'ASC')
+          .setLock('pessimistic_write')
+          .getMany()
+      : [];
     let suspended = 0;
     for (const subscription of due) {
       if (!graceIsOver(subscription, now)) continue;
@@ -96,7 +107,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
       suspended += 1;
     }
     const noticed = await this.recordGraceEndingNotices(manager, now);
-    return { claimed: due.length, suspended, noticed };
+    return { claimed: claimed.length, suspended, noticed };
   }
 
   /** grace_ending: one per subscription and cycle (the outbox's key), however often the sweep runs. */

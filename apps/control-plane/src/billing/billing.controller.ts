@@ -112,7 +112,7 @@ export class BillingController {
   @ApiErrors({ status: 429, code: 'RATE_LIMITED', message: 'Too many login link requests for this address; retry in 3540 s.' })
   @ApiReply({ summary: 'Ask for a customer login link by email', schema: loginLinkRequestResponse })
   async requestLoginLink(@Body(new ZodPipe(requestLoginLinkSchema)) body: RequestLoginLinkInput, @Req() request: BillingRequest) {
-    await this.loginLinks.request(body, request.id ?? null);
+    await this.loginLinks.request(body, { requestId: request.id ?? null, client: request.ip ?? 'unknown' });
     return LOGIN_LINK_REQUEST_ACCEPTED;
   }
 

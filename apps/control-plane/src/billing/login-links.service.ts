@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -49,8 +49,12 @@ function sha256(value: string): string {
  * the row's attachments, the one place the outbox keeps a secret, and leaves the row once sent.
  */
 @Injectable()
-export class LoginLinks {
+export class LoginLinks implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(LoginLinks.name);
   private readonly requestLimit: RateLimit;
+  private readonly clientLimit: RateLimit;
+  /** Public requests answered but not yet looked up; shutdown lets them finish. */
+  private readonly deferred = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -62,6 +66,7 @@ export class LoginLinks {
     rateLimits: RateLimits,
   ) {
     this.requestLimit = rateLimits.limit('login-link-requests', config.LOGIN_LINK_REQUESTS_PER_HOUR, 3_600);
+    this.clientLimit = rateLimits.limit('login-link-clients', config.LOGIN_LINK_REQUESTS_PER_CLIENT_PER_HOUR, 3_600);
   }
 
   /** Staff: a link for the tenant, returned to the caller or emailed to the tenant's contact address. */
@@ -79,18 +84,31 @@ export class LoginLinks {
 
   /**
    * Public: emails a link when `email` is the tenant's contact address, and otherwise does nothing.
-   * The caller cannot tell the two apart; the per-address rate limit applies to both, before any lookup.
+   * The caller cannot tell the two apart: the rate limits (per client, per address) apply to both before
+   * any lookup, and the lookup and the minting run after the answer, so its timing says nothing either.
    */
-  async request(input: RequestLoginLinkInput, requestId: string | null): Promise<void> {
+  async request(input: RequestLoginLinkInput, from: { requestId: string | null; client: string }): Promise<void> {
     const address = input.email.toLowerCase();
-    const retryAfterSeconds = await this.requestLimit.consume(address);
-    if (retryAfterSeconds !== undefined) {
-      throw new AppError(429, 'RATE_LIMITED', `Too many login link requests for this address; retry in ${retryAfterSeconds} s.`, {
-        retry_after_seconds: retryAfterSeconds,
-      });
+    for (const [limit, key, what] of [
+      [this.clientLimit, from.client, 'from this client'],
+      [this.requestLimit, address, 'for this address'],
+    ] as const) {
+      const retryAfterSeconds = await limit.consume(key);
+      if (retryAfterSeconds !== undefined) {
+        throw new AppError(429, 'RATE_LIMITED', `Too many login link requests ${what}; retry in ${retryAfterSeconds} s.`, {
+          retry_after_seconds: retryAfterSeconds,
+        });
+      }
     }
+    const pending = this.emailIfContact(input.tenant_id, address, from.requestId)
+      .catch((error: unknown) => this.logger.error(`login link request for tenant ${input.tenant_id} failed: ${(error as Error).message}`))
+      .finally(() => this.deferred.delete(pending));
+    this.deferred.add(pending);
+  }
+
+  private async emailIfContact(tenantId: string, address: string, requestId: string | null): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const tenant = await manager.findOneBy(TenantEntity, { id: input.tenant_id });
+      const tenant = await manager.findOneBy(TenantEntity, { id: tenantId });
       if (!tenant || tenant.contactEmail.toLowerCase() !== address) return;
       await this.mintAndEmail(manager, tenant.id, { actor: `contact_email:${tenant.id}`, requestId }, 'customer');
     });
@@ -156,5 +174,9 @@ export class LoginLinks {
 
   static isSessionToken(token: string): boolean {
     return token.startsWith(SESSION_PREFIX);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.deferred);
   }
 }

@@ -11,7 +11,7 @@ export function createStripeClient(config: AppConfig): Stripe | null {
   if (!config.STRIPE_SECRET_KEY) return null;
   return new Stripe(config.STRIPE_SECRET_KEY, {
     apiVersion: STRIPE_API_VERSION,
-    // A webhook's re-read waits this long (times the attempts) while holding a pool connection and the tenant's lock.
+    // A webhook's re-read waits this long (times the attempts); it holds no pool connection or lock meanwhile.
     timeout: config.STRIPE_TIMEOUT_MS,
     maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
     telemetry: false,
@@ -43,13 +43,13 @@ export class StripeGateway {
   }
 
   /** The current state of a subscription, or null when Stripe has no such subscription. */
-  async retrieveSubscription(id: string): Promise<Stripe.Subscription | null> {
-    try {
-      return await this.client().subscriptions.retrieve(id);
-    } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
-      throw stripeUnavailable(error);
-    }
+  retrieveSubscription(id: string): Promise<Stripe.Subscription | null> {
+    return this.retrieve(() => this.client().subscriptions.retrieve(id));
+  }
+
+  /** An invoice as Stripe holds it now, or null when Stripe has no such invoice. */
+  retrieveInvoice(id: string): Promise<Stripe.Invoice | null> {
+    return this.retrieve(() => this.client().invoices.retrieve(id));
   }
 
   createCustomer(params: Stripe.CustomerCreateParams, idempotencyKey: string): Promise<Stripe.Customer> {
@@ -62,6 +62,15 @@ export class StripeGateway {
 
   createPortalSession(params: Stripe.BillingPortal.SessionCreateParams, idempotencyKey: string): Promise<Stripe.BillingPortal.Session> {
     return this.call(() => this.client().billingPortal.sessions.create(params, { idempotencyKey }));
+  }
+
+  private async retrieve<T>(read: () => Promise<T>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+      throw stripeUnavailable(error);
+    }
   }
 
   private async call<T>(request: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { transactionWithRetry } from '../common/transaction-retry.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Metrics } from '../observability/metrics.js';
 import { SubscriptionHistory } from '../subscriptions/subscription-history.service.js';
@@ -11,6 +12,7 @@ import { earlierGraceEnd, nextState } from '../subscriptions/subscription-transi
 import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { stripeEventSchema, type StripeEventEnvelope } from './billing.schemas.js';
+import { firstFailureOf } from './invoice-failure.js';
 import { billingNotConfigured, StripeGateway } from './stripe-client.js';
 import { StripeEventEntity, type StripeEventOutcome } from './stripe-event.entity.js';
 import { StripePrices } from './stripe-prices.service.js';
@@ -38,8 +40,18 @@ export type WebhookOutcome = StripeEventOutcome | 'duplicate';
 interface EventRefs {
   subscriptionId: string | null;
   customerId: string | null;
+  /** Invoice events only: the invoice the event is about. */
+  invoiceId: string | null;
   /** Checkout only: the tenant the session was created for (client_reference_id). */
   tenantId: string | null;
+}
+
+/** What Stripe said, read before the transaction; `seq` orders reads so that an older one never wins. */
+interface StripeSnapshot {
+  seq: string;
+  remote: Stripe.Subscription | null;
+  /** When the delinquent subscription's invoice first failed, per the invoice itself. */
+  failedAt: Date | null;
 }
 
 interface Result {
@@ -49,11 +61,13 @@ interface Result {
 }
 
 /**
- * Stripe webhooks: verify the signature over the raw body, store the event id in the same
- * transaction as its effect (a redelivery is a no-op), then re-read the subscription from Stripe
- * and apply its current state. Events may come late, twice or out of order; because the state
- * applied is always Stripe's current one, read while holding the tenant's row lock, the order
- * of arrival does not matter and nothing moves backwards.
+ * Stripe webhooks: verify the signature over the raw body, re-read the subscription (and the failed
+ * invoice) from Stripe, then store the event id in the same transaction as its effect (a redelivery is
+ * a no-op) and apply Stripe's current state. The read happens before the transaction, so a slow or
+ * hung Stripe holds no pool connection and no tenant lock; each read is numbered first, and a
+ * subscription never takes a read older than the one it last took, so the order of arrival does not
+ * matter and nothing moves backwards. Locks: tenant row, then subscription row (the sweeper's order
+ * too); a deadlock or serialization victim runs again instead of answering 500.
  */
 @Injectable()
 export class StripeWebhooks {
@@ -110,7 +124,8 @@ export class StripeWebhooks {
   private async handle(event: StripeEventEnvelope, requestId: string | null): Promise<WebhookOutcome> {
     if (await this.dataSource.manager.existsBy(StripeEventEntity, { id: event.id })) return 'duplicate';
     const refs = refsOf(event);
-    return this.dataSource.transaction(async (manager) => {
+    const snapshot = HANDLED.has(event.type) ? await this.readStripe(event, refs) : null;
+    return transactionWithRetry(this.dataSource, async (manager) => {
       // The event id is the idempotency key; a concurrent delivery of the same event waits here and then sees it.
       const inserted = (await manager.query(
         `INSERT INTO stripe_events (id, type, created_at, received_at, outcome, stripe_subscription_id)
@@ -119,7 +134,7 @@ export class StripeWebhooks {
       )) as unknown[];
       if (inserted.length === 0) return 'duplicate';
       const result = HANDLED.has(event.type)
-        ? await this.apply(manager, event, refs, requestId)
+        ? await this.apply(manager, event, refs, snapshot, requestId)
         : { outcome: 'ignored' as const, detail: 'event type not handled' };
       if (result.outcome === 'unknown_customer' || result.outcome === 'unknown_price' || result.outcome === 'second_subscription') {
         this.logger.warn(`Stripe event ${event.id} (${event.type}) changed nothing: ${result.detail}`);
@@ -129,13 +144,33 @@ export class StripeWebhooks {
     });
   }
 
-  private async apply(manager: EntityManager, event: StripeEventEnvelope, refs: EventRefs, requestId: string | null): Promise<Result> {
+  /** Stripe's view, read with no connection or lock held; null when the event names no subscription or customer. */
+  private async readStripe(event: StripeEventEnvelope, refs: EventRefs): Promise<StripeSnapshot | null> {
+    if (!refs.subscriptionId || !refs.customerId) return null;
+    const [{ seq }] = (await this.dataSource.query(`SELECT nextval('stripe_read_seq')::text AS seq`)) as [{ seq: string }];
+    const remote = await this.stripe.retrieveSubscription(refs.subscriptionId);
+    let failedAt: Date | null = null;
+    if (remote && standingOf(remote.status) === 'delinquent') {
+      const invoiceId = FAILURES.has(event.type) ? refs.invoiceId : idOf(remote.latest_invoice);
+      const invoice = invoiceId ? await this.stripe.retrieveInvoice(invoiceId) : null;
+      failedAt = invoice ? firstFailureOf(invoice) : null;
+    }
+    return { seq, remote, failedAt };
+  }
+
+  private async apply(
+    manager: EntityManager,
+    event: StripeEventEnvelope,
+    refs: EventRefs,
+    snapshot: StripeSnapshot | null,
+    requestId: string | null,
+  ): Promise<Result> {
     if (!refs.subscriptionId) return { outcome: 'ignored', detail: 'the event names no subscription' };
-    if (!refs.customerId) return { outcome: 'ignored', detail: 'the event names no customer' };
+    if (!refs.customerId || !snapshot) return { outcome: 'ignored', detail: 'the event names no customer' };
     const tenant = await this.tenantFor(manager, refs);
     if ('outcome' in tenant) return tenant;
 
-    const remote = await this.stripe.retrieveSubscription(refs.subscriptionId);
+    const remote = snapshot.remote;
     if (!remote) return { outcome: 'ignored', detail: `Stripe has no subscription ${refs.subscriptionId}`, tenantId: tenant.id };
     if (idOf(remote.customer) !== tenant.stripeCustomerId) {
       return {
@@ -162,10 +197,15 @@ export class StripeWebhooks {
       // A late event of a subscription that is over, or one still being paid for the first time.
       if (!live) return { outcome: 'ignored', detail: `tenant follows subscription ${current.stripeSubscriptionId}, not ${remote.id}`, tenantId: tenant.id };
     }
+    if (current?.stripeReadSeq && BigInt(current.stripeReadSeq) > BigInt(snapshot.seq)) {
+      return { outcome: 'unchanged', detail: 'a later read of the subscription from Stripe was already applied', tenantId: tenant.id };
+    }
     const standing = standingOf(remote.status);
     const episodeStart = standing === 'delinquent' ? await this.lastRecovery(manager, current) : null;
+    // The invoice's own failure time; the event's time only when Stripe gave none (never later than now).
+    const reported = Math.min(snapshot.failedAt?.getTime() ?? event.created * 1000, this.clock.now().getTime());
     // A failure reported late, from before the subscription last recovered, cannot start the new episode's grace.
-    const failedAt = new Date(Math.max(Math.min(event.created * 1000, this.clock.now().getTime()), episodeStart?.getTime() ?? 0));
+    const failedAt = new Date(Math.max(reported, episodeStart?.getTime() ?? 0));
     const timing = {
       failedAt,
       interval: priced.interval,
@@ -173,9 +213,7 @@ export class StripeWebhooks {
     };
     const transition = nextState(current, standing, timing);
     const earlierEnd =
-      standing === 'delinquent' && FAILURES.has(event.type)
-        ? earlierGraceEnd(current, { ...timing, failedAt: new Date(Math.min(event.created * 1000, this.clock.now().getTime())), episodeStart })
-        : null;
+      standing === 'delinquent' && FAILURES.has(event.type) ? earlierGraceEnd(current, { ...timing, failedAt: new Date(reported), episodeStart }) : null;
     if (!current && !transition) return { outcome: 'ignored', detail: `subscription ${remote.id} is ${remote.status}`, tenantId: tenant.id };
 
     const now = this.clock.now();
@@ -191,7 +229,7 @@ export class StripeWebhooks {
     };
     const changed =
       !current || Object.entries(synced).some(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof SubscriptionEntity]));
-    Object.assign(subscription, synced);
+    Object.assign(subscription, synced, { stripeReadSeq: snapshot.seq });
     const by = { actor: `stripe:${event.id}`, requestId };
     if (transition) {
       await this.history.transition(manager, subscription, { ...transition, failedAt }, by, by.actor);
@@ -211,7 +249,10 @@ export class StripeWebhooks {
       });
       return { outcome: 'processed', detail: 'grace end moved to an earlier failed payment', tenantId: tenant.id };
     }
-    if (!changed) return { outcome: 'unchanged', tenantId: tenant.id };
+    if (!changed) {
+      await manager.update(SubscriptionEntity, { id: subscription.id }, { stripeReadSeq: snapshot.seq });
+      return { outcome: 'unchanged', tenantId: tenant.id };
+    }
     subscription.updatedAt = now;
     await manager.save(subscription);
     return { outcome: 'processed', detail: 'plan, add-ons or billing period updated', tenantId: tenant.id };
@@ -282,13 +323,15 @@ function refsOf(event: StripeEventEnvelope): EventRefs {
     return {
       subscriptionId: ref(object.subscription),
       customerId: ref(object.customer),
+      invoiceId: null,
       tenantId: (object.client_reference_id as string | null | undefined) ?? metadata?.tenant_id ?? null,
     };
   }
-  if (event.type.startsWith('customer.subscription.')) return { subscriptionId: ref(object.id), customerId: ref(object.customer), tenantId: null };
+  if (event.type.startsWith('customer.subscription.'))
+    return { subscriptionId: ref(object.id), customerId: ref(object.customer), invoiceId: null, tenantId: null };
   if (event.type.startsWith('invoice.')) {
     const parent = object.parent as { subscription_details?: { subscription?: unknown } | null } | null | undefined;
-    return { subscriptionId: ref(parent?.subscription_details?.subscription), customerId: ref(object.customer), tenantId: null };
+    return { subscriptionId: ref(parent?.subscription_details?.subscription), customerId: ref(object.customer), invoiceId: ref(object.id), tenantId: null };
   }
-  return { subscriptionId: null, customerId: null, tenantId: null };
+  return { subscriptionId: null, customerId: null, invoiceId: null, tenantId: null };
 }

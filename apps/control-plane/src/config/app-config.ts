@@ -159,6 +159,7 @@ export const configSchema = z
     LOGIN_LINK_TTL_MINUTES: positiveInt.max(1_440).default(30),
     BILLING_SESSION_TTL_MINUTES: positiveInt.max(1_440).default(60),
     LOGIN_LINK_REQUESTS_PER_HOUR: positiveInt.max(1_000).default(5),
+    LOGIN_LINK_REQUESTS_PER_CLIENT_PER_HOUR: positiveInt.max(10_000).default(20),
     SHUTDOWN_TIMEOUT_MS: positiveInt.max(600_000).default(25_000),
     CLUSTER_WORKERS: positiveInt.max(256).default(1),
     SCHEDULES_ENABLED: booleanFlag.default(true),

@@ -6,7 +6,7 @@ import { Metrics } from '../observability/metrics.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { Mailer } from './mailer.js';
 import { retryDelayMs } from './notification-queue.js';
-import { renderNotification } from './notification-templates.js';
+import { renderNotification, UndeliverableNotification } from './notification-templates.js';
 import { NotificationEntity, type NotificationAttachment } from './notification.entity.js';
 
 /** The token is a secret: it leaves the database once the email carrying it is out. */
@@ -83,7 +83,8 @@ export class NotificationDeliveryService implements OnApplicationShutdown {
   private async recordFailure(row: NotificationEntity, error: unknown, retries: RetryOwner): Promise<DeliveryOutcome> {
     const message = errorMessage(error);
     const attempt = row.attempts + 1;
-    const final = attempt >= this.config.NOTIFICATION_MAX_ATTEMPTS;
+    // A retry cannot revive an expired login link: that failure is final on the first attempt.
+    const final = attempt >= this.config.NOTIFICATION_MAX_ATTEMPTS || error instanceof UndeliverableNotification;
     this.metrics.notificationFailed(row.stage);
     if (final) {
       // The license token stays for a resend; a login link cannot be resent, so it goes now.

@@ -12,6 +12,9 @@ export interface TemplateContext {
   loginUrl?: string;
 }
 
+/** An email that no retry can ever send (its login link expired or is gone): delivery fails it at once. */
+export class UndeliverableNotification extends Error {}
+
 export interface MailContent {
   subject: string;
   text: string;
@@ -313,8 +316,9 @@ const SUPPORT_STAGES = new Set<NotificationStage>(['phone_home_silent', 'clone_s
  */
 function loginLink(facts: Facts, ctx: TemplateContext): Letter {
   const expires = str(facts, 'expires_at');
-  if (!ctx.loginUrl) throw new Error('login_link email without its link (already sent or removed): not sending it');
-  if (!expires || new Date(expires).getTime() <= ctx.now.getTime()) throw new Error('login_link email whose link has expired: not sending it');
+  if (!ctx.loginUrl) throw new UndeliverableNotification('login_link email without its link (already sent or removed): not sending it');
+  if (!expires || new Date(expires).getTime() <= ctx.now.getTime())
+    throw new UndeliverableNotification('login_link email whose link has expired: not sending it');
   const minutes = Math.ceil((new Date(expires).getTime() - ctx.now.getTime()) / 60_000);
   return {
     subject: `Your AtlasAI billing login link for ${ctx.tenantName}`,

@@ -40,6 +40,10 @@ export class SubscriptionEntity {
   @Column('timestamptz', { name: 'current_period_start', nullable: true })
   currentPeriodStart: Date | null;
 
+  /** The order number of the Stripe read last applied (stripe_read_seq); a read with a lower number is stale. */
+  @Column('bigint', { name: 'stripe_read_seq', nullable: true })
+  stripeReadSeq: string | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 
