@@ -17,6 +17,12 @@ export interface LoggingOptions {
 /** Probes and scrapes every few seconds would drown the request log. */
 const QUIET_PATHS = /^\/(?:api\/health(?:\/|$|\?)|metrics(?:$|\?))/;
 
+/**
+ * A renewal is logged once, by the phone-home service ("license renewed", with the license and tenant);
+ * its request line would repeat that at the rate of the busiest endpoint. Refusals keep theirs.
+ */
+const QUIET_WHEN_SUCCESSFUL = /^\/api\/v1\/phone-home(?:$|\?)/;
+
 /** One JSON line per event, the request id on every line written while a request is handled. */
 export function loggingParams(config: Pick<AppConfig, 'LOG_LEVEL'>, options: LoggingOptions = {}): Params {
   const level: LevelWithSilent = options.enabled === false ? 'silent' : config.LOG_LEVEL;
@@ -39,7 +45,14 @@ export function loggingParams(config: Pick<AppConfig, 'LOG_LEVEL'>, options: Log
         // Lines logged inside a request carry its id, not the whole request object again.
         quietReqLogger: true,
         autoLogging: { ignore: (request) => QUIET_PATHS.test(request.url ?? '') },
-        customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+        customLogLevel: (request, response, error) =>
+          error || response.statusCode >= 500
+            ? 'error'
+            : response.statusCode >= 400
+              ? 'warn'
+              : QUIET_WHEN_SUCCESSFUL.test(request.url ?? '')
+                ? 'silent'
+                : 'info',
       },
       destination,
     ],
