@@ -8,6 +8,7 @@ import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSu
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
 import { LicenseLineages1764002000000 } from './1764002000000-LicenseLineages.js';
 import { StripeReadOrder1764003000000 } from './1764003000000-StripeReadOrder.js';
+import { ScaleIndexes1764006000000 } from './1764006000000-ScaleIndexes.js';
 import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js';
 import { StaffIdentity1764009000000 } from './1764009000000-StaffIdentity.js';
 
@@ -23,6 +24,7 @@ export const migrations = [
   ServiceTokenTenant1764000600000,
   LicenseLineages1764002000000,
   StripeReadOrder1764003000000,
+  ScaleIndexes1764006000000,
   LicenseRequests1764007000000,
   StaffIdentity1764009000000,
 ];

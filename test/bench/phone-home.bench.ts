@@ -179,7 +179,17 @@ async function startPipeline(database: TestDatabase, privateKeyPem: string, work
 
 /** Waits until the child answers HTTP on `path` (any status: the pipeline only knows phone-home). */
 async function ready(child: ChildProcess, path: string): Promise<ChildProcess> {
-  for (let attempt = 0; attempt < 240; attempt++) {
+  try {
+    return await answering(child, path);
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
+async function answering(child: ChildProcess, path: string): Promise<ChildProcess> {
+  // A boot on a loaded machine (several Nest processes, migrations) can take a minute or two.
+  for (let attempt = 0; attempt < 720; attempt++) {
     const answer = await fetch(`${BASE_URL}${path}`).catch(() => undefined);
     if (answer && (path === '/' || answer.ok)) return settled(child);
     if (child.exitCode !== null) throw new Error(`${path === '/' ? 'the pipeline' : 'the service'} exited with ${child.exitCode}`);

@@ -3,8 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DAY_MS, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { lastSuccessfulPhoneHomeJoin, silentSince } from '../phone-home/phone-home-silence.js';
-import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
+import { LAST_SUCCESSFUL_PHONE_HOME_JOIN, silentSince } from '../phone-home/phone-home-silence.js';
 import { NotificationOutbox } from './notification-outbox.service.js';
 import { daysUntil } from './notification-templates.js';
 
@@ -44,18 +43,25 @@ export class LicenseExpiryReminders {
   async record(manager: EntityManager): Promise<number> {
     const now = this.clock.now();
     const horizon = new Date(now.getTime() + Math.max(...this.config.LICENSE_EXPIRY_REMINDER_DAYS) * DAY_MS);
+    // Set-based: a license is read only when its current step has no notification yet, so a sweep with
+    // nothing due reads no rows (the key is dedupeKey's, see notification-outbox.service.ts).
     const licenses = (await manager.query(
       `SELECT l.id, l.tenant_id, t.name AS tenant_name, l.deployment_mode, l.claims, l.expires_at, last_call.called_at AS last_phone_home_at
        FROM licenses l JOIN tenants t ON t.id = l.tenant_id
-       ${lastSuccessfulPhoneHomeJoin('$4')}
+       ${LAST_SUCCESSFUL_PHONE_HOME_JOIN}
+       CROSS JOIN LATERAL (
+         SELECT min(days) AS step FROM unnest($4::int[]) days
+         WHERE days >= GREATEST(0, ceil(extract(epoch FROM l.expires_at - $1::timestamptz) * 1000 / ${DAY_MS}))) due
        WHERE l.status = 'active' AND l.expires_at > $1 AND l.expires_at <= $2
          AND (l.deployment_mode = 'on_prem' OR COALESCE(last_call.called_at, l.issued_at) < $3)
          AND NOT EXISTS (
            SELECT 1 FROM licenses newer
            WHERE newer.tenant_id = l.tenant_id AND newer.deployment_mode = l.deployment_mode AND newer.status = 'active'
              AND newer.issued_at > l.issued_at AND newer.expires_at > l.expires_at)
+         AND due.step IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = l.tenant_id || '|license_expiring|' || l.id || '|' || due.step || 'd')
        ORDER BY l.expires_at`,
-      [now, horizon, silentSince(now, this.config), SUCCESSFUL_RESULTS],
+      [now, horizon, silentSince(now, this.config), this.config.LICENSE_EXPIRY_REMINDER_DAYS],
     )) as ExpiringLicense[];
     let recorded = 0;
     for (const license of licenses) {

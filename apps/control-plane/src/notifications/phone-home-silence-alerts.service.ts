@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { lastSuccessfulPhoneHomeJoin, silentSince } from '../phone-home/phone-home-silence.js';
-import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
+import { isoTimestampSql, LAST_SUCCESSFUL_PHONE_HOME_JOIN, silentSince } from '../phone-home/phone-home-silence.js';
 import { NotificationOutbox } from './notification-outbox.service.js';
 
 interface SilentTenant {
@@ -15,6 +14,7 @@ interface SilentTenant {
   expires_at: Date;
   issued_at: Date;
   last_phone_home_at: Date | null;
+  cycle: string;
 }
 
 /**
@@ -33,15 +33,19 @@ export class PhoneHomeSilenceAlerts {
 
   async record(manager: EntityManager): Promise<number> {
     const now = this.clock.now();
+    // Set-based: a silent tenant is read only while its silence has no alert yet, so a sweep with nothing
+    // due reads no rows (the key is dedupeKey's, see notification-outbox.service.ts).
     const tenants = (await manager.query(
       `SELECT * FROM (SELECT DISTINCT ON (l.tenant_id) l.tenant_id, t.name AS tenant_name, t.contact_email, l.id AS license_id,
-              l.claims->>'plan_name' AS plan_name, l.expires_at, l.issued_at, last_call.called_at AS last_phone_home_at
+              l.claims->>'plan_name' AS plan_name, l.expires_at, l.issued_at, last_call.called_at AS last_phone_home_at,
+              COALESCE(${isoTimestampSql('last_call.called_at')}, 'never:' || l.id) AS cycle
        FROM licenses l JOIN tenants t ON t.id = l.tenant_id
-       ${lastSuccessfulPhoneHomeJoin('$3')}
+       ${LAST_SUCCESSFUL_PHONE_HOME_JOIN}
        WHERE l.deployment_mode = 'byoc' AND l.status = 'active' AND l.expires_at > $1
        ORDER BY l.tenant_id, l.issued_at DESC) newest
-       WHERE COALESCE(newest.last_phone_home_at, newest.issued_at) < $2`,
-      [now, silentSince(now, this.config), SUCCESSFUL_RESULTS],
+       WHERE COALESCE(newest.last_phone_home_at, newest.issued_at) < $2
+         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = newest.tenant_id || '|phone_home_silent|' || newest.tenant_id || '|' || newest.cycle)`,
+      [now, silentSince(now, this.config)],
     )) as SilentTenant[];
     let recorded = 0;
     for (const tenant of tenants) {
@@ -51,7 +55,7 @@ export class PhoneHomeSilenceAlerts {
         tenantId: tenant.tenant_id,
         audience: 'support',
         subject: tenant.tenant_id,
-        cycle: tenant.last_phone_home_at ? new Date(tenant.last_phone_home_at).toISOString() : `never:${tenant.license_id}`,
+        cycle: tenant.cycle,
         facts: {
           tenant_name: tenant.tenant_name,
           tenant_id: tenant.tenant_id,

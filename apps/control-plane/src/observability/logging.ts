@@ -49,6 +49,11 @@ function requestLine(request: IncomingMessage, response: ServerResponse, fields:
     remote_address: (request as { ip?: string }).ip ?? request.socket.remoteAddress,
   };
 }
+/**
+ * A renewal is logged once, by the phone-home service ("license renewed", with the license and tenant);
+ * its request line would repeat that at the rate of the busiest endpoint. Refusals keep theirs.
+ */
+const QUIET_WHEN_SUCCESSFUL = /^\/api\/v1\/phone-home(?:$|\?)/;
 
 /** One JSON line per event, the request id on every line written while a request is handled. */
 export function loggingParams(config: Pick<AppConfig, 'LOG_LEVEL'>, options: LoggingOptions = {}): Params {
@@ -69,7 +74,14 @@ export function loggingParams(config: Pick<AppConfig, 'LOG_LEVEL'>, options: Log
           err: error,
         }),
         autoLogging: { ignore: (request) => QUIET_PATHS.test(request.url ?? '') },
-        customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+        customLogLevel: (request, response, error) =>
+          error || response.statusCode >= 500
+            ? 'error'
+            : response.statusCode >= 400
+              ? 'warn'
+              : QUIET_WHEN_SUCCESSFUL.test(request.url ?? '')
+                ? 'silent'
+                : 'info',
       },
       logDestination(options.destination),
     ],
