@@ -6,6 +6,7 @@ import { NotificationDelivery1764000300000 } from './1764000300000-NotificationD
 import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
+import { EntitlementsNotify1764008000000 } from './1764008000000-EntitlementsNotify.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   RetiredPrices1764000400000,
   SecondSubscriptionOutcome1764000500000,
   ServiceTokenTenant1764000600000,
+  EntitlementsNotify1764008000000,
 ];
