@@ -10,6 +10,7 @@ import { LicenseLineages1764002000000 } from './1764002000000-LicenseLineages.js
 import { StripeReadOrder1764003000000 } from './1764003000000-StripeReadOrder.js';
 import { ScaleIndexes1764006000000 } from './1764006000000-ScaleIndexes.js';
 import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js';
+import { EntitlementsNotify1764008000000 } from './1764008000000-EntitlementsNotify.js';
 import { StaffIdentity1764009000000 } from './1764009000000-StaffIdentity.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
@@ -26,5 +27,6 @@ export const migrations = [
   StripeReadOrder1764003000000,
   ScaleIndexes1764006000000,
   LicenseRequests1764007000000,
+  EntitlementsNotify1764008000000,
   StaffIdentity1764009000000,
 ];

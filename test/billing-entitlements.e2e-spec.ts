@@ -34,6 +34,7 @@ describe('entitlements (end to end)', () => {
       modules: [],
       addons: [],
       ai_credits: null,
+      portal_url: 'https://atlastechlab.com/portal',
     });
   });
 
@@ -53,6 +54,7 @@ describe('entitlements (end to end)', () => {
       modules: ['itsm', 'compliance', 'automation'],
       addons: ['edge_pack'],
       ai_credits: 10000,
+      portal_url: 'https://atlastechlab.com/portal',
     });
   });
 

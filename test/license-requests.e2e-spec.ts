@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { machineFingerprint } from '../libs/tenant-sdk/src/index.js';
 import { createTenant } from './support/billing-fixtures.js';
@@ -56,7 +55,7 @@ describe('license requests (end to end)', () => {
     await cp.destroy();
     await smtp.close();
     await dropRedisPrefix(prefix);
-    rmSync(join(sdk.consumer, '..'), { recursive: true, force: true });
+    rmSync(sdk.directory, { recursive: true, force: true });
   });
 
   async function customerSession(tenant: string): Promise<string> {

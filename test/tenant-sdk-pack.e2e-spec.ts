@@ -24,7 +24,7 @@ describe('tenant SDK package (npm pack)', () => {
     files = sdk.files;
   }, 180_000);
 
-  afterAll(() => rmSync(join(consumer, '..'), { recursive: true, force: true }));
+  afterAll(() => rmSync(sdk.directory, { recursive: true, force: true }));
 
   it('contains the compiled SDK and license core with typings, the README and package.json, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/tenant-sdk/src/index.js', 'dist/tenant-sdk/src/index.d.ts']));

@@ -2,41 +2,54 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+
+export type PackedSdkModule = typeof import('../../libs/tenant-sdk/src/index.js');
+export type PackedSdkNest = typeof import('../../libs/tenant-sdk/src/nest-license-guard.js');
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
 export interface PackedSdk {
+  /** The scratch directory holding the tarball and the consumer project; remove it when done. */
+  directory: string;
   /** The empty project the tarball is installed in. */
   consumer: string;
   /** The files `npm pack` put in the tarball. */
   files: string[];
-  /** Runs an ES module in the consumer project with only `env` (and PATH) set; returns its stdout. */
+  /** The SDK as this process imports it from the installed tarball (not the sources). */
+  sdk: PackedSdkModule;
+  nest: PackedSdkNest;
+  /** Runs an ES module in the consumer project, in its own process, with only `env` (and PATH) set; returns its stdout. */
   runModule(name: string, source: string, env: Record<string, string>): Promise<string>;
 }
 
 /**
  * `npm pack` of the SDK as a publisher runs it, then the tarball unpacked into an empty project with
- * nothing but its declared runtime dependencies: what a tenant plane's developer installs.
+ * nothing but its declared runtime dependencies (plus Nest, its optional peer, from this repository so
+ * a test's Nest and the SDK's are one, and Node's types for type checks): what a tenant plane installs.
  */
 export async function installPackedSdk(): Promise<PackedSdk> {
-  const work = mkdtempSync(join(tmpdir(), 'sdk-pack-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: join(ROOT, 'libs/tenant-sdk'), timeout: 120_000 });
+  const directory = mkdtempSync(join(tmpdir(), 'sdk-pack-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', directory], { cwd: join(ROOT, 'libs/tenant-sdk'), timeout: 120_000 });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-  const consumer = join(work, 'consumer');
+  const consumer = join(directory, 'consumer');
   const installed = join(consumer, 'node_modules/@atlasai/tenant-sdk');
   mkdirSync(installed, { recursive: true });
-  await run('tar', ['-xzf', join(work, packed!.filename), '-C', installed, '--strip-components=1']);
-  // Only the declared runtime dependencies (and, for type checks, Node's types) are made available.
-  for (const dependency of ['jose', 'zod', '@types/node']) {
+  await run('tar', ['-xzf', join(directory, packed!.filename), '-C', installed, '--strip-components=1']);
+  for (const dependency of ['jose', 'zod', '@nestjs/common', '@types/node']) {
     mkdirSync(join(consumer, 'node_modules', dependency, '..'), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules', dependency), join(consumer, 'node_modules', dependency));
   }
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const entry = (path: string) => pathToFileURL(join(installed, path)).href;
   return {
+    directory,
     consumer,
     files: packed!.files.map((file) => file.path).sort(),
+    sdk: (await import(entry('dist/tenant-sdk/src/index.js'))) as PackedSdkModule,
+    nest: (await import(entry('dist/tenant-sdk/src/nest-license-guard.js'))) as PackedSdkNest,
     runModule: async (name, source, env) => {
       writeFileSync(join(consumer, name), source);
       return (await run(process.execPath, [name], { cwd: consumer, env: { PATH: process.env.PATH ?? '', ...env } })).stdout;

@@ -21,10 +21,45 @@ export { HighWaterMarkStore, type HighWaterMarkState } from './high-water-mark-s
 export { describeLicense, keyHint, licenseBanner, type LicenseBanner, type LicenseDescription } from './license-description.js';
 export { verifyTenantLicense, type TenantInvalidReason, type TenantVerification, type TenantVerifyOptions } from './license-verification.js';
 export { machineFingerprint, readMachineFacts, type MachineFacts, type MachineFingerprint } from './machine-fingerprint.js';
+export { entitlementsMiddleware, requireModule, requireWithinLimit } from './entitlement-middleware.js';
+export {
+  checkLimit,
+  DEFAULT_UPGRADE_URL,
+  hasModule,
+  limitDenial,
+  limitOf,
+  moduleDenial,
+  PlanQueries,
+  type EntitlementDenial,
+  type EntitlementSource,
+  type LimitCheck,
+  type LimitName,
+  type PlanEntitlements,
+} from './plan-entitlements.js';
+export { SseParser, type ServerSentEvent } from './sse-parser.js';
+export {
+  decideSubscriptionAccess,
+  DEFAULT_SUBSCRIPTION_POLICY,
+  type AccessLevel,
+  type SubscriptionDecision,
+  type SubscriptionDenial,
+  type SubscriptionDenyCode,
+  type SubscriptionPolicy,
+  type SubscriptionStanding,
+} from './subscription-access.js';
+export {
+  createTenantEntitlements,
+  entitlementsSchema,
+  TenantEntitlements,
+  type Entitlements,
+  type EntitlementsState,
+  type TenantEntitlementsOptions,
+} from './tenant-entitlements.js';
 export { PhoneHomeClient, systemTimer, type PhoneHomeAttempt, type PhoneHomeOptions, type PhoneHomeOutcome, type SdkTimer } from './phone-home-client.js';
 export { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';
 export {
   TenantLicense,
+  type LicenseDetails,
   type LicenseOrigin,
   type LicenseSnapshot,
   type ReplaceRefusalCode,

@@ -39,3 +39,5 @@ export class LicenseGuard implements CanActivate {
     throw new HttpException(denialBody(decision), LICENSE_DENIED_STATUS);
   }
 }
+
+export { assertWithinLimit, EntitlementGuard, RequiresModule } from './nest-entitlement-guard.js';

@@ -6,6 +6,7 @@ import { decideAccess, DEFAULT_ENFORCEMENT_POLICY, type AccessDecision, type Enf
 import { HighWaterMarkStore } from './high-water-mark-store.js';
 import { describeLicense, licenseBanner, type LicenseBanner, type LicenseDescription } from './license-description.js';
 import { verifyTenantLicense, type TenantInvalidReason, type TenantVerification } from './license-verification.js';
+import { DEFAULT_UPGRADE_URL, PlanQueries, type PlanEntitlements } from './plan-entitlements.js';
 import { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';
 import type { TrustedKeys } from './trusted-keys.js';
 
@@ -29,7 +30,12 @@ export interface TenantLicenseOptions {
   policy?: Partial<EnforcementPolicy>;
   clock?: SdkClock;
   logger?: SdkLogger;
+  /** Named in module and limit refusals (default the AtlasAI customer portal). */
+  upgradeUrl?: string;
 }
+
+/** `describe()` plus what the plan grants: the seed's body stays as it is, this one is for richer UIs. */
+export type LicenseDetails = LicenseDescription & { license: LicenseDescription['license'] & Pick<PlanEntitlements, 'modules' | 'limits'> };
 
 export type LicenseOrigin = 'env' | 'file' | 'upload' | 'phone-home';
 
@@ -61,7 +67,7 @@ interface Held {
  * The tenant plane's license: loaded once, verified offline, replaced without restart, and
  * evaluated on every call against the later of the wall clock and the high-water mark.
  */
-export class TenantLicense {
+export class TenantLicense extends PlanQueries {
   private held: Held | undefined;
   /** Why the license file could not be used when nothing else was loaded: reported as `invalid`, not `missing`. */
   private unreadable: string | undefined;
@@ -73,6 +79,7 @@ export class TenantLicense {
   private replacing: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly options: TenantLicenseOptions) {
+    super();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleLogger;
     this.policy = { ...DEFAULT_ENFORCEMENT_POLICY, ...options.policy };
@@ -156,6 +163,24 @@ export class TenantLicense {
       publicKeyConfigured: this.options.keys !== undefined,
       lastPhoneHome: this.marks.snapshot.last_phone_home,
     });
+  }
+
+  /** The plan of the verified license (whatever its phase: enforcement of the phase is `authorize`'s job). */
+  plan(): PlanEntitlements | undefined {
+    const snapshot = this.status();
+    if (!snapshot.valid) return undefined;
+    const { plan_id, plan_name, modules, addons, limits } = snapshot.claims;
+    return { plan_id, plan_name, modules, addons, limits };
+  }
+
+  upgradeUrl(): string {
+    return this.options.upgradeUrl ?? DEFAULT_UPGRADE_URL;
+  }
+
+  details(): LicenseDetails {
+    const description = this.describe();
+    const plan = this.plan();
+    return { ...description, license: { ...description.license, modules: plan ? [...plan.modules] : [], limits: plan?.limits ?? null } };
   }
 
   banner(): LicenseBanner {

@@ -44,6 +44,8 @@ export interface TenantLicensingOptions {
   env?: Record<string, string | undefined>;
   tpVersion: string;
   policy?: Partial<EnforcementPolicy>;
+  /** Named in module and limit refusals (default the AtlasAI customer portal). */
+  upgradeUrl?: string;
   clock?: SdkClock;
   logger?: SdkLogger;
   fetch?: typeof fetch;
@@ -81,6 +83,7 @@ export async function createTenantLicensing(options: TenantLicensingOptions): Pr
     fingerprint,
     skewSeconds: config.ATLASAI_LICENSE_SKEW_SECONDS,
     policy: options.policy,
+    upgradeUrl: options.upgradeUrl,
     clock: options.clock,
     logger,
   });

@@ -5,7 +5,10 @@ import { BillingController } from './billing.controller.js';
 import { CheckoutService } from './checkout.service.js';
 import { LoginLinks } from './login-links.service.js';
 import { BillingSweeper } from './billing-sweeper.cron.js';
+import { EntitlementChanges } from './entitlement-changes.listener.js';
 import { EntitlementsController } from './entitlements.controller.js';
+import { EntitlementsStreamController } from './entitlements-stream.controller.js';
+import { EntitlementStreams } from './entitlements-stream.service.js';
 import { Entitlements } from './entitlements.service.js';
 import { StripeGateway } from './stripe-client.js';
 import { StripePrices } from './stripe-prices.service.js';
@@ -19,8 +22,19 @@ import { StripeWebhooks } from './stripe-webhook.service.js';
  * subscriptions); the Stripe endpoints answer 503 BILLING_NOT_CONFIGURED.
  */
 @Module({
-  controllers: [StripeWebhookController, BillingAdminController, BillingController, EntitlementsController],
-  providers: [StripeGateway, StripePrices, StripeWebhooks, BillingSweeper, Entitlements, CheckoutService, LoginLinks, BillingCaller],
+  controllers: [StripeWebhookController, BillingAdminController, BillingController, EntitlementsController, EntitlementsStreamController],
+  providers: [
+    StripeGateway,
+    StripePrices,
+    StripeWebhooks,
+    BillingSweeper,
+    Entitlements,
+    CheckoutService,
+    LoginLinks,
+    BillingCaller,
+    EntitlementChanges,
+    EntitlementStreams,
+  ],
   exports: [BillingCaller, LoginLinks],
 })
 export class BillingModule {}

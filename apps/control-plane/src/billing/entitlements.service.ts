@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { PlanEntity } from '../plans/plan.entity.js';
 import { accessLevelFor } from '../subscriptions/subscription-rules.js';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
@@ -12,6 +13,7 @@ export class Entitlements {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tenants: TenantsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async forTenant(tenantId: string) {
@@ -29,6 +31,8 @@ export class Entitlements {
       modules: plan?.modules ?? [],
       addons: subscription?.addons ?? [],
       ai_credits: plan?.limits.ai_credits ?? null,
+      /** Where the customer pays, reactivates or upgrades: tenant planes name it in their refusals. */
+      portal_url: this.config.PORTAL_URL,
     };
   }
 }

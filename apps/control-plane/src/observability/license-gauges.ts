@@ -1,8 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
-import { lastSuccessfulPhoneHomeJoin, silentSince } from '../phone-home/phone-home-silence.js';
-import { SUCCESSFUL_RESULTS } from '../phone-home/phone-home.entity.js';
+import { LAST_SUCCESSFUL_PHONE_HOME_JOIN, silentSince } from '../phone-home/phone-home-silence.js';
 import type { CloneReason } from '../phone-home/renewal-decision.js';
 import { METRIC, type GaugeQuery } from './metrics.js';
 
@@ -29,7 +28,7 @@ const LICENSES_BY_PHASE = `
 const SILENT_INSTALLATIONS = `
   SELECT count(*)::int AS n FROM (
     SELECT DISTINCT ON (l.tenant_id) l.issued_at, last_call.called_at
-    FROM licenses l ${lastSuccessfulPhoneHomeJoin('$3')}
+    FROM licenses l ${LAST_SUCCESSFUL_PHONE_HOME_JOIN}
     WHERE l.deployment_mode = 'byoc' AND l.status = 'active' AND l.expires_at > $1
     ORDER BY l.tenant_id, l.issued_at DESC) newest
   WHERE COALESCE(newest.called_at, newest.issued_at) < $2`;
@@ -65,7 +64,7 @@ export function registerLicenseGauges(registry: Registry, query: GaugeQuery, con
     registers: [registry],
     async collect() {
       const now = clock.now();
-      const rows = await query<{ n: number }>(SILENT_INSTALLATIONS, [now, silentSince(now, config), SUCCESSFUL_RESULTS]);
+      const rows = await query<{ n: number }>(SILENT_INSTALLATIONS, [now, silentSince(now, config)]);
       if (rows) this.set(rows[0].n);
     },
   });
