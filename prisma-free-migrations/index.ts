@@ -7,6 +7,7 @@ import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
 import { LicenseLineages1764002000000 } from './1764002000000-LicenseLineages.js';
+import { KeyEndorsements1764002100000 } from './1764002100000-KeyEndorsements.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   SecondSubscriptionOutcome1764000500000,
   ServiceTokenTenant1764000600000,
   LicenseLineages1764002000000,
+  KeyEndorsements1764002100000,
 ];

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { computeLicensePhase, keyIdOf, verifyLicenseToken } from '../../../libs/license-core/src/index.js';
 import { machineFingerprint } from '../../../libs/tenant-sdk/src/machine-fingerprint.js';
@@ -10,6 +10,7 @@ import { AppError } from '../../control-plane/src/common/app-error.js';
 import { ConfigError, loadConfig } from '../../control-plane/src/config/app-config.js';
 import { openDataSource, runMigrationsLocked } from '../../control-plane/src/database/data-source.factory.js';
 import { generatePrivateKeyPem, SigningKeyConfigError, writePrivateKeyPem } from '../../control-plane/src/keys/signing-key.loader.js';
+import { SigningKeyService } from '../../control-plane/src/keys/signing-key.service.js';
 import { LicenseIssuerService } from '../../control-plane/src/licenses/license-issuer.service.js';
 import { issueLicenseSchema, listLicensesSchema } from '../../control-plane/src/licenses/licenses.schemas.js';
 import { LicensesService } from '../../control-plane/src/licenses/licenses.service.js';
@@ -84,6 +85,18 @@ keys
     if (options.publicOut) writeFileSync(options.publicOut, publicKey.export({ type: 'spki', format: 'pem' }));
     print({ private_key_file: options.out, public_key_file: options.publicOut ?? null, kid: await keyIdOf(publicKey) });
   });
+keys
+  .command('rotate')
+  .description('write the next private key and publish it endorsed by the active key; then make it CP_LICENSE_PRIVATE_KEY_FILE (README runbook)')
+  .requiredOption('--out <file>', 'where to write the next private key (must not exist)')
+  .option('--bits <bits>', 'RSA modulus length (2048 or more)', integer, 3072)
+  .action(async (options: { out: string; bits: number }) => {
+    if (options.bits < 2048) throw new InvalidArgumentError('--bits must be at least 2048');
+    const pem = generatePrivateKeyPem(options.bits);
+    writePrivateKeyPem(options.out, pem);
+    const staged = await withControlPlane((app) => app.get(SigningKeyService).stage(createPrivateKey(pem)));
+    print({ private_key_file: options.out, kid: staged.kid, endorsed_by: staged.endorsedBy });
+  });
 
 program
   .command('fingerprint')
@@ -100,6 +113,8 @@ licenses
   .option('--days <days>', 'validity in days', integer)
   .option('--fingerprint <code>', 'machine locking code the license is bound to')
   .option('--max-active-uses <n>', 'active-use cap', integer)
+  .option('--replaces <license-id>', 'a license of the installation this one takes over (it becomes the lineage head)')
+  .option('--environment <label>', 'the installation: prod, staging, dev, ...')
   .option('--out <file>', 'write the token to this file instead of printing it')
   .action(
     async (options: {
@@ -110,6 +125,8 @@ licenses
       days?: number;
       fingerprint?: string;
       maxActiveUses?: number;
+      replaces?: string;
+      environment?: string;
       out?: string;
     }) => {
       const input = new ZodPipe(issueLicenseSchema, 'command options').transform({
@@ -123,6 +140,8 @@ licenses
         validity_days: options.days,
         fingerprint: options.fingerprint,
         max_active_uses: options.maxActiveUses,
+        replaces: options.replaces,
+        environment: options.environment,
       });
       const { token, license } = await withControlPlane((app) => app.get(LicenseIssuerService).issue(input, cliActor()));
       if (options.out) writeFileSync(options.out, `${token}\n`, { mode: 0o600 });
