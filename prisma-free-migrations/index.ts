@@ -7,6 +7,7 @@ import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
 import { LicenseLineages1764002000000 } from './1764002000000-LicenseLineages.js';
+import { KeyEndorsements1764002100000 } from './1764002100000-KeyEndorsements.js';
 import { StripeReadOrder1764003000000 } from './1764003000000-StripeReadOrder.js';
 import { ScaleIndexes1764006000000 } from './1764006000000-ScaleIndexes.js';
 import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js';
@@ -24,6 +25,7 @@ export const migrations = [
   SecondSubscriptionOutcome1764000500000,
   ServiceTokenTenant1764000600000,
   LicenseLineages1764002000000,
+  KeyEndorsements1764002100000,
   StripeReadOrder1764003000000,
   ScaleIndexes1764006000000,
   LicenseRequests1764007000000,

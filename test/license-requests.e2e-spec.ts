@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { machineFingerprint } from '../libs/tenant-sdk/src/index.js';
 import { createTenant } from './support/billing-fixtures.js';
@@ -55,7 +54,7 @@ describe('license requests (end to end)', () => {
     await cp.destroy();
     await smtp.close();
     await dropRedisPrefix(prefix);
-    rmSync(sdk.directory, { recursive: true, force: true });
+    sdk.remove();
   });
 
   async function customerSession(tenant: string): Promise<string> {

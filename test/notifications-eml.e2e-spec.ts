@@ -30,7 +30,7 @@ describe('notifications with nothing installed (no REDIS_URL, no SMTP_URL)', () 
       const mail = await simpleParser(readFileSync(join(dataDir, 'mail', file)));
       expect(mail.subject).toBe('Your AtlasAI license for Umbrella (valid until 24 November 2027)');
       expect(mail.text).toContain('This is a BYOC license: your tenant plane renews it by phoning home every 24 hours');
-      expect(mail.attachments.map((attachment) => attachment.filename)).toEqual(['license.jwt', 'license-public-key.pem']);
+      expect(mail.attachments.map((attachment) => attachment.filename)).toEqual(['license.jwt', 'license-public-key.pem', 'license-key-chain.json']);
       const logged = await eventually(async () =>
         lines.map((line) => JSON.parse(line) as { msg: string }).find((line) => line.msg.startsWith('SMTP_URL is not set')),
       );

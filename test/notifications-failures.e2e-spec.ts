@@ -95,7 +95,11 @@ describe.each([
       const viewer = await cp.token('viewer');
       const listed = await cp.http('GET', '/api/v1/notifications?status=failed', { token: viewer });
       expect(listed.body.items).toEqual([
-        expect.objectContaining({ id: failed.id, last_error: failed.last_error, attachments: ['license.jwt', 'license-public-key.pem'] }),
+        expect.objectContaining({
+          id: failed.id,
+          last_error: failed.last_error,
+          attachments: ['license.jwt', 'license-public-key.pem', 'license-key-chain.json'],
+        }),
       ]);
       // The API keeps working, and the failure shows in the metrics.
       expect((await cp.http('GET', '/api/health/ready')).status).toBe(200);

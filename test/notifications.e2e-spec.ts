@@ -54,13 +54,14 @@ describe('notifications over BullMQ and SMTP (end to end)', () => {
     expect(mail.attachments).toEqual([
       { filename: 'license.jwt', contentType: 'application/jwt', content: issued.body.token },
       { filename: 'license-public-key.pem', contentType: 'application/x-pem-file', content: publicKey },
+      { filename: 'license-key-chain.json', contentType: 'application/json', content: expect.stringContaining('"endorsed_by": null') },
     ]);
 
     const [row] = await eventually(async () => {
       const rows = await notificationsOf('tenant_id=initech&stage=license_issued');
       return rows[0]?.status === 'sent' ? rows : undefined;
     });
-    expect(row).toMatchObject({ status: 'sent', attempts: 1, attachments: ['license-public-key.pem'] });
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, attachments: ['license-public-key.pem', 'license-key-chain.json'] });
     const stored = await rawAttachments(cp, row.id);
     expect(stored).not.toContain(issued.body.token);
     expect(stored).toContain('BEGIN PUBLIC KEY');
@@ -81,7 +82,7 @@ describe('notifications over BullMQ and SMTP (end to end)', () => {
     const mails = await smtp.waitFor(before + 1);
     const latest = mails[mails.length - 1];
     expect(latest.subject).toBe(smtp.messages[0].subject);
-    expect(latest.attachments.map((attachment) => attachment.filename)).toEqual(['license.jwt', 'license-public-key.pem']);
+    expect(latest.attachments.map((attachment) => attachment.filename)).toEqual(['license.jwt', 'license-public-key.pem', 'license-key-chain.json']);
     // The same license, re-signed from its stored claims (jsonb may order the claims differently).
     expect(decodeJwt(latest.attachments[0].content)).toEqual(decodeJwt(smtp.messages[0].attachments[0].content));
     expect(latest.parsed.messageId).not.toBe(smtp.messages[0].parsed.messageId);

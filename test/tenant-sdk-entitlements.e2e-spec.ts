@@ -52,7 +52,7 @@ describe('module, limit and subscription enforcement with the packed SDK against
     await cp.destroy();
     await stripe.close();
     rmSync(work, { recursive: true, force: true });
-    rmSync(packed.directory, { recursive: true, force: true });
+    packed.remove();
   });
 
   describe('from a license (on-prem and BYOC planes)', () => {

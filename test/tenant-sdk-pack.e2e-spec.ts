@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { installPackedSdk, type PackedSdk } from './support/packed-sdk.js';
@@ -24,7 +24,7 @@ describe('tenant SDK package (npm pack)', () => {
     files = sdk.files;
   }, 180_000);
 
-  afterAll(() => rmSync(sdk.directory, { recursive: true, force: true }));
+  afterAll(() => sdk.remove());
 
   it('contains the compiled SDK and license core with typings, the README and package.json, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/tenant-sdk/src/index.js', 'dist/tenant-sdk/src/index.d.ts']));

@@ -4,7 +4,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EntitlementSource, TenantEntitlements, TenantLicense } from '../../libs/tenant-sdk/src/index.js';
-import type { PackedSdkModule, PackedSdkNest } from './packed-sdk.js';
+import type { TenantSdk, PackedSdkNest } from './packed-sdk.js';
 
 /** A tenant plane under test: its URL and how to stop it. */
 export interface EntitlementPlane {
@@ -69,7 +69,7 @@ export async function startNestPlane(sdk: { nest: PackedSdkNest }, plane: PlaneS
 }
 
 /** The same plane on plain Express with the SDK's middleware. */
-export async function startExpressPlane(sdk: { sdk: PackedSdkModule }, plane: PlaneSource): Promise<EntitlementPlane> {
+export async function startExpressPlane(sdk: { sdk: TenantSdk }, plane: PlaneSource): Promise<EntitlementPlane> {
   const source = sourceOf(plane);
   const users: string[] = [];
   const app = express();

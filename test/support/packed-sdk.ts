@@ -1,28 +1,28 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
-export type PackedSdkModule = typeof import('../../libs/tenant-sdk/src/index.js');
+export type TenantSdk = typeof import('../../libs/tenant-sdk/src/index.js');
 export type PackedSdkNest = typeof import('../../libs/tenant-sdk/src/nest-license-guard.js');
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
 export interface PackedSdk {
-  /** The scratch directory holding the tarball and the consumer project; remove it when done. */
-  directory: string;
   /** The empty project the tarball is installed in. */
   consumer: string;
   /** The files `npm pack` put in the tarball. */
   files: string[];
   /** The SDK as this process imports it from the installed tarball (not the sources). */
-  sdk: PackedSdkModule;
+  sdk: TenantSdk;
   nest: PackedSdkNest;
   /** Runs an ES module in the consumer project, in its own process, with only `env` (and PATH) set; returns its stdout. */
   runModule(name: string, source: string, env: Record<string, string>): Promise<string>;
+  /** Deletes the tarball and the consumer project. */
+  remove(): void;
 }
 
 /**
@@ -45,14 +45,14 @@ export async function installPackedSdk(): Promise<PackedSdk> {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const entry = (path: string) => pathToFileURL(join(installed, path)).href;
   return {
-    directory,
     consumer,
     files: packed!.files.map((file) => file.path).sort(),
-    sdk: (await import(entry('dist/tenant-sdk/src/index.js'))) as PackedSdkModule,
+    sdk: (await import(entry('dist/tenant-sdk/src/index.js'))) as TenantSdk,
     nest: (await import(entry('dist/tenant-sdk/src/nest-license-guard.js'))) as PackedSdkNest,
     runModule: async (name, source, env) => {
       writeFileSync(join(consumer, name), source);
       return (await run(process.execPath, [name], { cwd: consumer, env: { PATH: process.env.PATH ?? '', ...env } })).stdout;
     },
+    remove: () => rmSync(directory, { recursive: true, force: true }),
   };
 }

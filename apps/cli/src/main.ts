@@ -65,6 +65,25 @@ keys
     print({ private_key_file: options.out, public_key_file: options.publicOut ?? null, kid: await keyIdOf(publicKey) });
   });
 
+keys
+  .command('rotate')
+  .description('write the next private key and publish it endorsed by the active key; then make it CP_LICENSE_PRIVATE_KEY_FILE (README runbook)')
+  .requiredOption('--out <file>', 'where to write the next private key (must not exist)')
+  .option('--bits <bits>', 'RSA modulus length (2048 or more)', integer, 3072)
+  .action(async (options: { out: string; bits: number }) => {
+    if (options.bits < 2048) throw new CliUsageError('--bits', 'must be at least 2048');
+    const [{ createPrivateKey }, { withControlPlane }, { generatePrivateKeyPem, writePrivateKeyPem }, { SigningKeyService }] = await Promise.all([
+      import('node:crypto'),
+      import('./cli-context.js'),
+      import('../../control-plane/src/keys/signing-key.loader.js'),
+      import('../../control-plane/src/keys/signing-key.service.js'),
+    ]);
+    const pem = generatePrivateKeyPem(options.bits);
+    writePrivateKeyPem(options.out, pem);
+    const staged = await withControlPlane((app) => app.get(SigningKeyService).stage(createPrivateKey(pem)));
+    print({ private_key_file: options.out, kid: staged.kid, endorsed_by: staged.endorsedBy });
+  });
+
 program
   .command('fingerprint')
   .description("this machine's locking code for a license bound to it: SHA-256 of hostname, disk id and MAC (or of ATLASAI_MACHINE_ID)")
@@ -88,6 +107,8 @@ licenses
   .option('--days <days>', 'validity in days', integer)
   .option('--fingerprint <code>', 'machine locking code the license is bound to')
   .option('--max-active-uses <n>', 'active-use cap', integer)
+  .option('--replaces <license-id>', 'a license of the installation this one takes over (it becomes the lineage head)', uuid)
+  .option('--environment <label>', 'the installation: prod, staging, dev, ...')
   .option('--out <file>', 'write the token to this file instead of printing it')
   .action(
     async (options: {
@@ -98,6 +119,8 @@ licenses
       days?: number;
       fingerprint?: string;
       maxActiveUses?: number;
+      replaces?: string;
+      environment?: string;
       out?: string;
     }) => {
       const [{ cliActor, withControlPlane }, { issueLicenseSchema }, { LicenseIssuerService }, { licenseView }] = await Promise.all([
@@ -116,6 +139,8 @@ licenses
           validity_days: options.days,
           fingerprint: options.fingerprint,
           max_active_uses: options.maxActiveUses,
+          replaces: options.replaces,
+          environment: options.environment,
         },
         {
           tenant_id: '--tenant',
@@ -125,6 +150,8 @@ licenses
           validity_days: '--days',
           fingerprint: '--fingerprint',
           max_active_uses: '--max-active-uses',
+          replaces: '--replaces',
+          environment: '--environment',
         },
       );
       const { token, license } = await withControlPlane((app) => app.get(LicenseIssuerService).issue(input, cliActor()));

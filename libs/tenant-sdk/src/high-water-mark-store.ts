@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { keyChainSchema, type KeyChainLink } from '../../license-core/src/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { SdkLogger } from './sdk-logger.js';
 
@@ -11,6 +12,8 @@ const stateSchema = z.object({
   newest_iat: z.number().int().nonnegative().nullable(),
   tenant_id: z.string().min(1).nullable(),
   last_phone_home: isoDate.nullable(),
+  /** Keys learned from the CP's key chain; re-proved from the configured keys at every start, so editing this file adds no trust. */
+  key_chain: keyChainSchema.optional(),
 });
 export type HighWaterMarkState = z.infer<typeof stateSchema>;
 
@@ -56,6 +59,14 @@ export class HighWaterMarkStore {
     // Another tenant's license (a reinstall) starts a new lineage: its iat is not compared with the old one's.
     const newest = this.state.tenant_id === tenantId ? Math.max(iat, this.state.newest_iat ?? 0) : iat;
     this.state = { ...this.state, tenant_id: tenantId, newest_iat: newest };
+    this.persist();
+  }
+
+  recordKeyChain(links: readonly KeyChainLink[]): void {
+    const known = new Set((this.state.key_chain ?? []).map((link) => link.kid));
+    const added = links.filter((link) => !known.has(link.kid));
+    if (added.length === 0) return;
+    this.state = { ...this.state, key_chain: [...(this.state.key_chain ?? []), ...added] };
     this.persist();
   }
 

@@ -74,12 +74,13 @@ export {
   type TenantLicensing,
   type TenantLicensingOptions,
 } from './tenant-sdk-config.js';
-export { loadTrustedKeys, loadTrustedKeysFromFile, TrustedKeyError, type TrustedKeys } from './trusted-keys.js';
+export { loadTrustedKeys, loadTrustedKeysFromFile, TrustedKeyError, TrustedKeys } from './trusted-keys.js';
 export {
   computeLicensePhase,
   DAY_MS,
   LICENSE_STATUSES,
   licenseClaimsSchema,
+  type KeyChainLink,
   type LicenseClaims,
   type LicenseInvalidReason,
   type LicensePhase,

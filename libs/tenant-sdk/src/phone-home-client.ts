@@ -70,7 +70,7 @@ export function insecureCpUrlProblem(cpUrl: string, allowInsecureHttp: boolean):
   return `The control plane URL ${url.origin} is plain http: phone-home sends the license token, so use https (or set ATLASAI_CP_ALLOW_INSECURE_HTTP=1 for a trusted network).`;
 }
 
-const renewalSchema = z.object({ license: z.string().min(1) });
+const renewalSchema = z.object({ license: z.string().min(1), key_chain: z.unknown().optional() });
 const refusalSchema = z.union([
   z.object({ code: z.string().min(1), message: z.string().optional() }),
   z.object({ error: z.object({ code: z.string().min(1), message: z.string().optional() }) }).transform((body) => body.error),
@@ -222,7 +222,8 @@ export class PhoneHomeClient {
     }
     const renewal = renewalSchema.safeParse(json);
     if (status !== 200 || !renewal.success) return { outcome: 'failed', code: 'BAD_RESPONSE', message: `HTTP ${status} without a license in a JSON body` };
-    const replaced = await license.replace(renewal.data.license, { origin: 'phone-home', requireNewer: true });
+    // The chain comes first: a renewal signed with a rotated key verifies only once its key is learned.
+    const replaced = await license.replace(renewal.data.license, { origin: 'phone-home', requireNewer: true, keyChain: renewal.data.key_chain });
     if (!replaced.accepted) return { outcome: 'failed', code: replaced.code, message: replaced.message };
     license.recordPhoneHome(this.clock.now());
     return { outcome: 'renewed', license_id: replaced.license_id };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { computeLicensePhase, type LicenseClaims, type LicenseStatus } from '../../license-core/src/index.js';
+import { computeLicensePhase, keyChainSchema, type LicenseClaims, type LicenseStatus } from '../../license-core/src/index.js';
 import { ActiveUseCounter, type ActiveUseReport } from './active-use-counter.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { decideAccess, DEFAULT_ENFORCEMENT_POLICY, type AccessDecision, type EnforcementPolicy } from './enforcement.js';
@@ -92,6 +92,8 @@ export class TenantLicense extends PlanQueries {
    */
   static async load(options: TenantLicenseOptions): Promise<TenantLicense> {
     const license = new TenantLicense(options);
+    // Keys learned before a restart are proved again from the configured ones before any token is judged.
+    await options.keys?.learn(license.marks.snapshot.key_chain ?? []);
     const candidates: Held[] = [];
     const notes: string[] = [];
     const envToken = options.token?.trim();
@@ -202,8 +204,11 @@ export class TenantLicense extends PlanQueries {
    * persists it atomically and switches to it. A refused token changes nothing.
    * `requireNewer` (phone-home) also refuses the same license: a renewal must be newer.
    */
-  replace(token: string, options: { origin?: LicenseOrigin; requireNewer?: boolean } = {}): Promise<ReplaceResult> {
-    const run = this.replacing.then(() => this.replaceNow(token.trim(), options.origin ?? 'upload', options.requireNewer ?? false));
+  replace(token: string, options: { origin?: LicenseOrigin; requireNewer?: boolean; keyChain?: unknown } = {}): Promise<ReplaceResult> {
+    const run = this.replacing.then(async () => {
+      if (options.keyChain !== undefined) await this.learnKeyChain(options.keyChain);
+      return this.replaceNow(token.trim(), options.origin ?? 'upload', options.requireNewer ?? false);
+    });
     this.replacing = run.catch(() => undefined);
     return run;
   }
@@ -228,6 +233,21 @@ export class TenantLicense extends PlanQueries {
 
   recordPhoneHome(at: Date): void {
     this.marks.recordPhoneHome(at);
+  }
+
+  /**
+   * Trusts the keys of the CP's key chain (a phone-home reply's `key_chain`, or the `license-key-chain.json`
+   * that comes with a license) that a trusted key endorsed, and keeps them in the state file (in memory
+   * without one). Returns the kids learned; a malformed or unrelated chain teaches nothing.
+   */
+  async learnKeyChain(chain: unknown): Promise<string[]> {
+    const links = keyChainSchema.safeParse(Array.isArray(chain) ? chain : (chain as { keys?: unknown } | null)?.keys);
+    if (!links.success || !this.options.keys) return [];
+    const learned = await this.options.keys.learn(links.data);
+    if (learned.length === 0) return [];
+    this.marks.recordKeyChain(learned);
+    this.logger.info(`[license] Trusts new signing key(s) endorsed by a trusted key: ${learned.map((link) => link.kid).join(', ')}`);
+    return learned.map((link) => link.kid);
   }
 
   private async replaceNow(token: string, origin: LicenseOrigin, requireNewer: boolean): Promise<ReplaceResult> {

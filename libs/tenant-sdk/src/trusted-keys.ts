@@ -1,11 +1,26 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { assertLicenseSigningKey, keyIdOf, LICENSE_ALGORITHM, type PublicKeyResolver } from '../../license-core/src/index.js';
+import { assertLicenseSigningKey, followKeyChain, keyIdOf, LICENSE_ALGORITHM, type KeyChainLink } from '../../license-core/src/index.js';
 
-/** The public keys a tenant plane trusts, by `kid` (RFC 7638 thumbprint unless a JWKS names it otherwise). */
-export interface TrustedKeys {
-  readonly kids: readonly string[];
-  readonly resolve: PublicKeyResolver;
+/**
+ * The public keys a tenant plane trusts, by `kid` (RFC 7638 thumbprint unless a JWKS names it otherwise):
+ * the configured ones, plus every key the CP's key chain proves was endorsed, link by link, by one of them.
+ */
+export class TrustedKeys {
+  constructor(private readonly keys: Map<string, KeyObject>) {}
+
+  get kids(): readonly string[] {
+    return [...this.keys.keys()];
+  }
+
+  readonly resolve = (kid: string): KeyObject | undefined => this.keys.get(kid);
+
+  /** Adds the keys the chain proves from a trusted one; returns their links (to persist), none when nothing is new. */
+  async learn(chain: readonly KeyChainLink[]): Promise<KeyChainLink[]> {
+    const proven = await followKeyChain(chain, this.resolve);
+    for (const { kid, key } of proven) this.keys.set(kid, key);
+    return proven.map((key) => key.link);
+  }
 }
 
 /** A key configuration that cannot be used; the message names what is wrong, never the key material. */
@@ -97,5 +112,5 @@ function parseKey(parse: () => KeyObject, where: string): KeyObject {
 }
 
 function resolverOf(keys: Map<string, KeyObject>): TrustedKeys {
-  return { kids: [...keys.keys()], resolve: (kid) => keys.get(kid) };
+  return new TrustedKeys(keys);
 }

@@ -88,6 +88,7 @@ export const configSchema = z
     BODY_LIMIT_BYTES: positiveInt.max(10 * 1024 * 1024).default(64 * 1024),
     CP_LICENSE_PRIVATE_KEY: z.string().min(1).optional(),
     CP_LICENSE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    CP_LICENSE_NEXT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
     LICENSE_ISSUER: z.string().min(1).default('https://cp.atlastechlab.com'),
     LICENSE_AUDIENCE: z.string().min(1).default('atlasai-tenant-plane'),
     LICENSE_VALIDITY_DAYS: positiveInt.max(3650).default(365),

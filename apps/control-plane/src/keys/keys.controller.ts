@@ -17,6 +17,16 @@ export class KeysController {
     return this.keys.jwks();
   }
 
+  /**
+   * Every key with its endorsement by its predecessor: a tenant plane that trusts any key of the chain
+   * can verify its way to the newest, so a rotation needs nobody to copy a PEM to each installation.
+   */
+  @Get('.well-known/license-key-chain.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  async keyChain() {
+    return { active_kid: this.keys.activeKid, keys: await this.keys.keyChain() };
+  }
+
   /** The active key as PEM, the value tenant planes put in CP_LICENSE_PUBLIC_KEY. */
   @Get('api/v1/public-key')
   @Header('Content-Type', 'application/x-pem-file')

@@ -11,9 +11,11 @@ export const LOADED_SIGNING_KEY = Symbol('LOADED_SIGNING_KEY');
 export interface LoadedSigningKey {
   privateKey: KeyObject;
   source: 'env' | 'file' | 'generated-dev-key';
+  /** CP_LICENSE_NEXT_PRIVATE_KEY_FILE: published and endorsed at boot, never signed with until it becomes the active key. */
+  next?: KeyObject;
 }
 
-type KeyConfig = Pick<AppConfig, 'CP_LICENSE_PRIVATE_KEY' | 'CP_LICENSE_PRIVATE_KEY_FILE' | 'NODE_ENV' | 'DATA_DIR'>;
+type KeyConfig = Pick<AppConfig, 'CP_LICENSE_PRIVATE_KEY' | 'CP_LICENSE_PRIVATE_KEY_FILE' | 'CP_LICENSE_NEXT_PRIVATE_KEY_FILE' | 'NODE_ENV' | 'DATA_DIR'>;
 
 /**
  * Reads the active private key from CP_LICENSE_PRIVATE_KEY or CP_LICENSE_PRIVATE_KEY_FILE.
@@ -21,19 +23,17 @@ type KeyConfig = Pick<AppConfig, 'CP_LICENSE_PRIVATE_KEY' | 'CP_LICENSE_PRIVATE_
  * Error messages name the variable, never the key material.
  */
 export function loadSigningKey(config: KeyConfig, warn: (message: string) => void): LoadedSigningKey {
+  const active = loadActiveKey(config, warn);
+  if (!config.CP_LICENSE_NEXT_PRIVATE_KEY_FILE) return active;
+  return { ...active, next: readPrivateKeyFile(config.CP_LICENSE_NEXT_PRIVATE_KEY_FILE, 'CP_LICENSE_NEXT_PRIVATE_KEY_FILE') };
+}
+
+function loadActiveKey(config: KeyConfig, warn: (message: string) => void): LoadedSigningKey {
   if (config.CP_LICENSE_PRIVATE_KEY) {
     return { privateKey: parsePrivateKey(config.CP_LICENSE_PRIVATE_KEY.replace(/\\n/g, '\n'), 'CP_LICENSE_PRIVATE_KEY'), source: 'env' };
   }
   if (config.CP_LICENSE_PRIVATE_KEY_FILE) {
-    let pem: string;
-    try {
-      pem = readFileSync(config.CP_LICENSE_PRIVATE_KEY_FILE, 'utf8');
-    } catch (error) {
-      throw new SigningKeyConfigError(
-        `CP_LICENSE_PRIVATE_KEY_FILE: cannot read ${config.CP_LICENSE_PRIVATE_KEY_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    return { privateKey: parsePrivateKey(pem, 'CP_LICENSE_PRIVATE_KEY_FILE'), source: 'file' };
+    return { privateKey: readPrivateKeyFile(config.CP_LICENSE_PRIVATE_KEY_FILE, 'CP_LICENSE_PRIVATE_KEY_FILE'), source: 'file' };
   }
   if (config.NODE_ENV === 'production') {
     throw new SigningKeyConfigError('CP_LICENSE_PRIVATE_KEY or CP_LICENSE_PRIVATE_KEY_FILE is required when NODE_ENV=production');
@@ -60,6 +60,16 @@ export function generatePrivateKeyPem(modulusLength = 3072): string {
 export function writePrivateKeyPem(path: string, pem: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, pem, { mode: 0o600, flag: 'wx' });
+}
+
+function readPrivateKeyFile(path: string, variable: string): KeyObject {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SigningKeyConfigError(`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parsePrivateKey(pem, variable);
 }
 
 function parsePrivateKey(pem: string, variable: string): KeyObject {

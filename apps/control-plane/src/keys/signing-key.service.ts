@@ -3,21 +3,34 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { JWK } from 'jose';
 import { Repository } from 'typeorm';
-import { keyIdOf, LICENSE_ALGORITHM, publicJwkOf, signLicenseToken, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
+import {
+  endorseKey,
+  keyIdOf,
+  LICENSE_ALGORITHM,
+  publicJwkOf,
+  signLicenseToken,
+  type KeyChainLink,
+  type LicenseClaims,
+} from '../../../../libs/license-core/src/index.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { ClockSkewMonitor } from './clock-skew.monitor.js';
 import { LOADED_SIGNING_KEY, type LoadedSigningKey } from './signing-key.loader.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
+/** The key chain rides on every phone-home reply; re-read at most this often (a staged key appears within it). */
+const CHAIN_TTL_MS = 60_000;
+
 /**
- * Holds the active private key in memory and the registry of every public key ever used,
- * so tokens signed before a rotation keep verifying.
+ * Holds the active private key in memory and the registry of every public key ever used or staged,
+ * each endorsed by its predecessor, so tokens signed before a rotation keep verifying and tenant
+ * planes that trust an older key can learn the newer ones.
  */
 @Injectable()
 export class SigningKeyService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeyService.name);
   private active: { kid: string; privateKey: KeyObject; publicKeyPem: string; source: LoadedSigningKey['source'] };
   private readonly publicKeys = new Map<string, KeyObject>();
+  private chain: { links: KeyChainLink[]; at: number } | undefined;
 
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
@@ -41,6 +54,13 @@ export class SigningKeyService implements OnModuleInit {
     this.active = { kid, privateKey, publicKeyPem, source };
     this.publicKeys.set(kid, publicKey);
     this.logger.log(`signing key loaded: kid=${kid} source=${source}`);
+    const row = await this.keys.findOneByOrFail({ kid });
+    if (!row.endorsement && (await this.keys.countBy({})) > 1) {
+      this.logger.warn(
+        `signing key ${kid} is not endorsed by an earlier key: tenant planes that trust only older keys cannot learn it. Rotate with \`licensectl keys rotate\` or CP_LICENSE_NEXT_PRIVATE_KEY_FILE.`,
+      );
+    }
+    if (this.loaded.next) await this.stage(this.loaded.next);
   }
 
   get activeKid(): string {
@@ -60,6 +80,34 @@ export class SigningKeyService implements OnModuleInit {
     return signLicenseToken(claims, this.active.privateKey, this.active.kid);
   }
 
+  /**
+   * Publishes the next key, endorsed by the active one: the only moment the endorsement can be made,
+   * since the old private key is gone after the rotation. Staging the same key twice changes nothing.
+   */
+  async stage(next: KeyObject): Promise<{ kid: string; endorsedBy: string; created: boolean }> {
+    const publicKey = createPublicKey(next);
+    const kid = await keyIdOf(publicKey);
+    const existing = await this.keys.findOneBy({ kid });
+    if (existing) return { kid, endorsedBy: existing.endorsedBy ?? this.active.kid, created: false };
+    await this.keys
+      .createQueryBuilder()
+      .insert()
+      .values({
+        kid,
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        publicJwk: await publicJwkOf(publicKey),
+        createdAt: this.clock.now(),
+        lastActivatedAt: null,
+        endorsedBy: this.active.kid,
+        endorsement: await endorseKey(publicKey, this.active.privateKey, this.active.kid),
+      })
+      .orIgnore()
+      .execute();
+    this.chain = undefined;
+    this.logger.log(`signing key staged: kid=${kid} endorsed_by=${this.active.kid}`);
+    return { kid, endorsedBy: this.active.kid, created: true };
+  }
+
   /** Resolves any key the CP has ever signed with; other replicas may have registered keys since boot. */
   async publicKeyFor(kid: string): Promise<KeyObject | undefined> {
     const cached = this.publicKeys.get(kid);
@@ -74,5 +122,20 @@ export class SigningKeyService implements OnModuleInit {
   async jwks(): Promise<{ keys: JWK[] }> {
     const rows = await this.keys.find({ order: { createdAt: 'ASC' } });
     return { keys: rows.map((row) => ({ ...row.publicJwk, kid: row.kid, alg: LICENSE_ALGORITHM, use: 'sig' })) };
+  }
+
+  /** Every key, oldest first, with its endorsement: what a tenant plane follows from a key it trusts. */
+  async keyChain(): Promise<KeyChainLink[]> {
+    const now = this.clock.now().getTime();
+    if (this.chain && Math.abs(now - this.chain.at) < CHAIN_TTL_MS) return this.chain.links;
+    const rows = await this.keys.find({ order: { createdAt: 'ASC' } });
+    const links = rows.map((row) => ({
+      kid: row.kid,
+      jwk: { kty: 'RSA' as const, n: row.publicJwk.n!, e: row.publicJwk.e! },
+      endorsed_by: row.endorsedBy,
+      endorsement: row.endorsement,
+    }));
+    this.chain = { links, at: now };
+    return links;
   }
 }

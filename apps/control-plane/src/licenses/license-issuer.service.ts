@@ -22,6 +22,9 @@ export interface IssuedLicense {
   license: LicenseEntity;
 }
 
+/** The key chain travels with every issued license, so an on-prem plane that trusts an older key accepts it. */
+export const KEY_CHAIN_ATTACHMENT = 'license-key-chain.json';
+
 @Injectable()
 export class LicenseIssuerService {
   private readonly logger = new Logger(LicenseIssuerService.name);
@@ -125,6 +128,7 @@ export class LicenseIssuerService {
       attachments: [
         { filename: 'license.jwt', content: issued.token, contentType: 'application/jwt' },
         { filename: 'license-public-key.pem', content: this.keys.activePublicKeyPem, contentType: 'application/x-pem-file' },
+        { filename: KEY_CHAIN_ATTACHMENT, content: JSON.stringify({ keys: await this.keys.keyChain() }, null, 2), contentType: 'application/json' },
       ],
     });
     return issued;

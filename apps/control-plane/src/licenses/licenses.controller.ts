@@ -4,6 +4,7 @@ import { CurrentActor, RequireRole, type AuditActor } from '../auth/auth.decorat
 import { CLOCK, type Clock } from '../common/clock.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
+import { SigningKeyService } from '../keys/signing-key.service.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { LicenseIssuerService } from './license-issuer.service.js';
 import { licenseView } from './license.view.js';
@@ -24,6 +25,7 @@ export class LicensesController {
   constructor(
     private readonly issuer: LicenseIssuerService,
     private readonly licenses: LicensesService,
+    private readonly keys: SigningKeyService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -39,7 +41,7 @@ export class LicensesController {
   )
   async issue(@Body(new ZodPipe(issueLicenseSchema)) body: IssueLicenseInput, @CurrentActor() actor: AuditActor) {
     const { token, license } = await this.issuer.issue(body, actor);
-    return { token, license: licenseView(license, this.clock.now()) };
+    return { token, license: licenseView(license, this.clock.now()), key_chain: await this.keys.keyChain() };
   }
 
   @Get()

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { tokenHint, type LicenseClaims, type PlanLimits } from '../../../../libs/license-core/src/index.js';
+import { tokenHint, type KeyChainLink, type LicenseClaims, type PlanLimits } from '../../../../libs/license-core/src/index.js';
 import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LicenseVerifier } from '../keys/license-verifier.service.js';
+import { SigningKeyService } from '../keys/signing-key.service.js';
 import { LicenseIssuerService } from '../licenses/license-issuer.service.js';
 import { LicenseEntity, type LicenseRecordStatus, type PlanSource } from '../licenses/license.entity.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
@@ -28,6 +29,8 @@ export interface PhoneHomeReply {
   issued_at: string;
   expires_at: string;
   renewed_from: string | null;
+  /** Every signing key, each endorsed by its predecessor: how the plane learns a key it was never given. */
+  key_chain: KeyChainLink[];
 }
 
 /** The presented license, its lineage's head and everything the decision needs, read in one round trip. */
@@ -130,6 +133,7 @@ export class PhoneHomeService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dataSource: DataSource,
     private readonly verifier: LicenseVerifier,
+    private readonly keys: SigningKeyService,
     private readonly issuer: LicenseIssuerService,
     private readonly outbox: NotificationOutbox,
     private readonly rateLimiter: PhoneHomeRateLimiter,
@@ -154,7 +158,7 @@ export class PhoneHomeService {
         decision.kind === 'renew' ? await this.renew(facts, call, now, decision.staleToken) : await this.resend(decision.licenseId, facts, call, now);
       if (reply) {
         this.metrics.phoneHome(decision.kind === 'renew' ? 'renewed' : 'resent');
-        return reply;
+        return { ...reply, key_chain: await this.keys.keyChain() };
       }
     }
     throw new AppError(409, 'RENEWAL_CONFLICT', 'Another renewal of this license is in progress; retry in a moment. The current license keeps working.');
@@ -215,7 +219,7 @@ export class PhoneHomeService {
    * (as do the machine binding, phase lengths, environment and machine cap). Undefined when a
    * concurrent call got there first.
    */
-  private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date, staleToken: boolean): Promise<PhoneHomeReply | undefined> {
+  private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date, staleToken: boolean): Promise<Omit<PhoneHomeReply, 'key_chain'> | undefined> {
     const head = facts.head_claims!;
     const pinned = facts.head_plan_source === 'pinned';
     const plan = pinned
@@ -273,7 +277,7 @@ export class PhoneHomeService {
   }
 
   /** A retry within the window: the renewal already exists, so it is re-signed (the same token), not minted again. */
-  private async resend(licenseId: string, facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): Promise<PhoneHomeReply> {
+  private async resend(licenseId: string, facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): Promise<Omit<PhoneHomeReply, 'key_chain'>> {
     const license = await this.dataSource.manager.findOneByOrFail(LicenseEntity, { id: licenseId });
     const token = await this.issuer.resign(license.claims);
     await this.recordCall(this.dataSource.manager, call, facts, now, 'resent', license.id);
@@ -365,7 +369,7 @@ export class PhoneHomeService {
   }
 }
 
-function replyFor(token: string, license: LicenseEntity): PhoneHomeReply {
+function replyFor(token: string, license: LicenseEntity): Omit<PhoneHomeReply, 'key_chain'> {
   return {
     license: token,
     license_id: license.id,
