@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CliUsageError, integer, isoDate, list, print, uuid, validated } from './cli-io.js';
 import { registerPlanCommands } from './commands/plans.command.js';
+import { registerRequestCommands } from './commands/requests.command.js';
 import { registerSubscriptionCommands } from './commands/subscriptions.command.js';
 import { registerTenantCommands } from './commands/tenants.command.js';
 import { registerTokenCommands } from './commands/tokens.command.js';
@@ -20,7 +21,7 @@ function readText(path: string, option: string): string {
 }
 
 const program = new Command('licensectl')
-  .description('Support CLI of the AtlasAI License Authority: tokens, tenants, plans, subscriptions, licenses and keys')
+  .description('Support CLI of the AtlasAI License Authority: tokens, tenants, plans, subscriptions, license requests, licenses and keys')
   .exitOverride()
   .showSuggestionAfterError();
 
@@ -95,6 +96,7 @@ program
 registerTenantCommands(program);
 registerPlanCommands(program);
 registerSubscriptionCommands(program);
+registerRequestCommands(program);
 
 const licenses = program.command('licenses').description('issue, list, revoke, inspect and verify licenses');
 licenses
