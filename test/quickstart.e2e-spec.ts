@@ -66,9 +66,10 @@ describe('the README, run as written', () => {
 
   /** Runs commands in one shell (variables carry over), stopping at the first failure; returns each one's stdout. */
   async function shell(commands: string[]): Promise<string[]> {
+    // Each marker on a line of its own: curl's output does not end with a newline.
     const script = [
       'set -euo pipefail',
-      ...commands.flatMap((command, index) => [`echo '@@${index}'`, command.replaceAll('localhost:3000', `localhost:${port}`)]),
+      ...commands.flatMap((command, index) => [`printf '\\n@@${index}\\n'`, command.replaceAll('localhost:3000', `localhost:${port}`)]),
     ].join('\n');
     try {
       const { stdout } = await run('bash', ['-c', script], { cwd: scratch, env, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
