@@ -1,3 +1,6 @@
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { phoneHome, tenantWithLicense } from './support/phone-home-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -48,5 +51,32 @@ describe('signing key rotation', () => {
     const renewed = await phoneHome(cp, byocBefore);
     expect(renewed.status).toBe(200);
     expect(decodeProtectedHeader(renewed.body.license).kid).toBe(newKid);
+  });
+
+  it('publishes and endorses a key staged with CP_LICENSE_NEXT_PRIVATE_KEY_FILE, and signs with it only once it is the active key', async () => {
+    await cp?.close();
+    const directory = mkdtempSync(join(tmpdir(), 'next-key-'));
+    const nextKey = generateTestPrivateKeyPem();
+    const nextKeyFile = join(directory, 'next.pem');
+    writeFileSync(nextKeyFile, nextKey, { mode: 0o600 });
+    try {
+      cp = await startTestApp('rotation', { database, env: { CP_LICENSE_NEXT_PRIVATE_KEY_FILE: nextKeyFile } });
+      const support = await cp.token('support');
+      const chain = (await cp.http('GET', '/.well-known/license-key-chain.json')).body;
+      const staged = chain.keys.at(-1);
+      expect(staged).toMatchObject({ endorsed_by: chain.active_kid, endorsement: expect.any(String) });
+      expect(staged.kid).not.toBe(chain.active_kid);
+      const before = (await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'acme', plan_id: 'core' } })).body;
+      expect(decodeProtectedHeader(before.token).kid).toBe(chain.active_kid);
+      expect(before.key_chain.map((link: { kid: string }) => link.kid)).toContain(staged.kid);
+      await cp.close();
+
+      cp = await startTestApp('rotation', { database, env: { CP_LICENSE_PRIVATE_KEY: nextKey } });
+      const after = (await cp.http('POST', '/api/v1/licenses', { token: await cp.token('support'), body: { tenant_id: 'acme', plan_id: 'core' } })).body;
+      expect(decodeProtectedHeader(after.token).kid).toBe(staged.kid);
+      expect((await cp.http('GET', '/.well-known/license-key-chain.json')).body).toMatchObject({ active_kid: staged.kid });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -53,6 +53,6 @@ describe('health and readiness (end to end)', () => {
     apps.push(cp);
     const ready = await cp.http('GET', '/api/health/ready');
     expect(ready.status).toBe(200);
-    expect(Object.keys(ready.body.details)).toEqual(['database', 'signing_key']);
+    expect(Object.keys(ready.body.details)).toEqual(['database', 'signing_key', 'clock']);
   });
 });
