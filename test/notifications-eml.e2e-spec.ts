@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -27,6 +27,8 @@ describe('notifications with nothing installed (no REDIS_URL, no SMTP_URL)', () 
         return files.length > 0 ? files : undefined;
       });
       expect(file).toMatch(/\.eml$/);
+      // It holds the license token: readable by the service's user only.
+      expect(statSync(join(dataDir, 'mail', file)).mode & 0o777).toBe(0o600);
       const mail = await simpleParser(readFileSync(join(dataDir, 'mail', file)));
       expect(mail.subject).toBe('Your AtlasAI license for Umbrella (valid until 24 November 2027)');
       expect(mail.text).toContain('This is a BYOC license: your tenant plane renews it by phoning home every 24 hours');

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { FakeStripe } from './support/fake-stripe.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { generateTestPrivateKeyPem } from './support/test-keys.js';
 
@@ -40,6 +42,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
   let env: Record<string, string>;
   let child: ChildProcess | undefined;
   let output = '';
+  let stripe: FakeStripe;
 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'la-ops-dist-'));
@@ -51,7 +54,9 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
     symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
     database = await createTestDatabase('ops_shutdown');
+    stripe = await FakeStripe.start();
     env = {
+      ...stripe.env(),
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
@@ -65,6 +70,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
 
   afterAll(async () => {
     if (child?.exitCode === null) child.kill('SIGKILL');
+    await stripe?.close();
     await database?.drop();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
@@ -123,6 +129,42 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^SIGTERM received/), 'shutdown complete']));
     expect(lines.find((line) => line.req?.url === '/api/v1/phone-home')).toMatchObject({ res: { statusCode: 200 } });
   }, 120_000);
+
+  it('waits for a handler whose client hung up before it closes the database pool', async () => {
+    const baseUrl = `http://127.0.0.1:${env.PORT}`;
+    output = '';
+    child = spawn(process.execPath, [join(outDir, 'apps/control-plane/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((done) => child!.on('exit', (code) => done(code)));
+    await until(async () => (await fetch(`${baseUrl}/api/health/ready`).catch(() => undefined))?.status === 200, 'readiness');
+
+    // A webhook whose handler waits on a slow Stripe, then writes its event; its client gives up at once.
+    stripe.stallNext('/v1/subscriptions/', 1, 1_500);
+    const event = stripe.event('customer.subscription.updated', { id: 'sub_gone', object: 'subscription', customer: 'cus_gone' }, new Date());
+    const abandoned = new AbortController();
+    const delivery = fetch(`${baseUrl}/api/v1/billing/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripe.sign(event.payload, new Date()) },
+      body: event.payload,
+      signal: abandoned.signal,
+    }).catch(() => undefined);
+    await until(() => stripe.requestsTo('/v1/subscriptions/sub_gone').length === 1, 'the webhook to call Stripe');
+    abandoned.abort();
+    await delivery;
+    child.kill('SIGTERM');
+
+    expect(await exited).toBe(0);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT outcome FROM stripe_events WHERE id = $1', [event.id]);
+      expect(rows).toHaveLength(1);
+    } finally {
+      await client.end();
+    }
+    expect(output).not.toContain('request failed');
+  }, 60_000);
 });
 
 /** A BYOC tenant with an active subscription and its first license, created through the API. */

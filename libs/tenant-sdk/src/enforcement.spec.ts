@@ -28,13 +28,19 @@ describe('decideAccess', () => {
     ]);
   });
 
-  it('keeps health (and its sub-paths) and the license routes open in every state, writes included', () => {
+  it('keeps the health routes and the license route open in every state, writes included', () => {
     for (const status of ['locked', 'invalid', 'missing'] as const) {
       expect(verdict('GET', '/api/health', status)).toBe('allow');
       expect(verdict('GET', '/api/health/ready?verbose=1', status)).toBe('allow');
       expect(verdict('PUT', '/api/admin/license', status)).toBe('allow');
       expect(verdict('POST', '/api/admin/license/', status)).toBe('allow');
       expect(verdict('GET', '/api/incidents', status)).not.toBe('allow');
+    }
+  });
+
+  it('opens exact routes only: nothing else under the health or license paths while locked', () => {
+    for (const path of ['/api/health/debug/heap', '/api/health/ready/../../admin', '/api/admin/license/history', '/api/admin/license/x/delete']) {
+      expect([path, verdict('POST', path, 'locked')]).toEqual([path, 'LICENSE_LOCKED']);
     }
   });
 
@@ -46,12 +52,13 @@ describe('decideAccess', () => {
   });
 
   it('lets routes be configured: other health and upload paths, and routes that need no license', () => {
-    const policy: EnforcementPolicy = { healthPaths: ['/healthz'], licensePaths: ['/settings/license'], unlicensedPaths: ['/api/users', '/api/login'] };
+    const policy: EnforcementPolicy = { healthPaths: ['/healthz'], licensePaths: ['/settings/license'], unlicensedPaths: ['/api/users/*', '/api/login'] };
     expect(verdict('GET', '/api/health', 'locked', policy)).toBe('LICENSE_LOCKED');
     expect(verdict('GET', '/healthz', 'locked', policy)).toBe('allow');
     expect(verdict('POST', '/settings/license', 'locked', policy)).toBe('allow');
     expect(verdict('POST', '/api/users', 'locked', policy)).toBe('allow');
     expect(decideAccess('POST', '/api/users/7', 'active', policy)).toEqual({ allow: true, licensed: false });
+    expect(verdict('POST', '/api/login/anything', 'locked', policy)).toBe('LICENSE_LOCKED');
     expect(decideAccess('POST', '/api/work', 'active', policy)).toEqual({ allow: true, licensed: true });
   });
 

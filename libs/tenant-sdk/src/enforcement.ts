@@ -8,18 +8,23 @@ export type DenyCode = 'LICENSE_REQUIRED' | 'LICENSE_INVALID' | 'LICENSE_GRACE_R
 
 export type AccessDecision = { allow: true; licensed: boolean } | { allow: false; code: DenyCode; message: string };
 
+/**
+ * Every list names exact routes: `/api/health` opens that route only, never `/api/health/anything`, so a
+ * route added under an open path later is not left open by accident while locked. An entry ending in
+ * `/*` opens the sub-paths too (`/api/users/*` opens `/api/users` and everything under it), on purpose.
+ */
 export interface EnforcementPolicy {
-  /** Always reachable (default `/api/health`; sub-paths included). */
+  /** Always reachable (default `/api/health`, `/api/health/live`, `/api/health/ready`). */
   healthPaths: readonly string[];
-  /** The license upload and status routes, always reachable so a locked tenant plane can be fixed (default `/api/admin/license`). */
+  /** The license upload, status and banner routes, always reachable so a locked tenant plane can be fixed (default `/api/admin/license`, `/api/admin/license/banner`). */
   licensePaths: readonly string[];
   /** Routes that need no license at all, e.g. admin setup, login (seed 004's unlicensed endpoints). */
   unlicensedPaths: readonly string[];
 }
 
 export const DEFAULT_ENFORCEMENT_POLICY: EnforcementPolicy = {
-  healthPaths: ['/api/health'],
-  licensePaths: ['/api/admin/license'],
+  healthPaths: ['/api/health', '/api/health/live', '/api/health/ready'],
+  licensePaths: ['/api/admin/license', '/api/admin/license/banner'],
   unlicensedPaths: [],
 };
 
@@ -72,9 +77,10 @@ export function normalizePath(path: string): string {
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
 }
 
-function matchesAny(route: string, prefixes: readonly string[]): boolean {
-  return prefixes.some((prefix) => {
-    const base = normalizePath(prefix);
+function matchesAny(route: string, entries: readonly string[]): boolean {
+  return entries.some((entry) => {
+    if (!entry.endsWith('/*')) return route === normalizePath(entry);
+    const base = normalizePath(entry.slice(0, -2));
     return route === base || route.startsWith(`${base}/`);
   });
 }

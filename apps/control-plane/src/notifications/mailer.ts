@@ -70,12 +70,13 @@ export class FileMailer extends Mailer {
 
   async send(mail: OutgoingMail): Promise<void> {
     const info = (await this.transport.sendMail(message(this.from, mail))) as { message: Buffer };
-    await mkdir(this.directory, { recursive: true });
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const file = join(
       this.directory,
       `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9.-]/g, '')}.eml`,
     );
-    await writeFile(file, info.message);
+    // The message may hold a license token or a login link: readable by this user only.
+    await writeFile(file, info.message, { mode: 0o600 });
     this.logger.log(`SMTP_URL is not set: email "${mail.subject}" to ${mail.to} written to ${file}`);
   }
 
