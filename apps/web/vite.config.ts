@@ -11,6 +11,9 @@ export default defineConfig({
     // No inline scripts or data: URLs in scripts: the CP serves these pages with script-src 'self'.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    rollupOptions: { input: { console: 'console/index.html', portal: 'portal/index.html' } },
+    rollupOptions: {
+      input: { console: 'console/index.html', portal: 'portal/index.html' },
+      output: { manualChunks: (id) => (id.includes('node_modules') ? 'vendor' : id.includes('/src/shared/') ? 'shared' : undefined) },
+    },
   },
 });

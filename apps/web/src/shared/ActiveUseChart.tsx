@@ -10,7 +10,7 @@ export function ActiveUseChart({ points, caption }: { points: ActiveUsePoint[]; 
   const width = 640;
   const height = 160;
   const gap = 4;
-  const barWidth = Math.max(4, (width - gap * (points.length - 1)) / points.length);
+  const barWidth = Math.min(36, Math.max(4, (width - gap * (points.length - 1)) / points.length));
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`${caption}: highest ${max}`}>
