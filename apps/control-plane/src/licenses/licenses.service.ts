@@ -24,12 +24,13 @@ export class LicensesService {
     const builder = this.licenses
       .createQueryBuilder('license')
       .orderBy('license.issued_at', 'DESC')
-      .addOrderBy('license.id')
+      .addOrderBy('license.id', 'DESC')
       .take(query.limit)
       .skip(query.offset);
     if (query.tenant_id) builder.andWhere('license.tenant_id = :tenantId', { tenantId: query.tenant_id });
     if (query.status) builder.andWhere('license.status = :status', { status: query.status });
     if (query.expiring_before) builder.andWhere('license.expires_at < :before', { before: query.expiring_before });
+    if (query.cursor) builder.andWhere('(license.issued_at, license.id) < (:cursorAt, :cursorId)', { cursorAt: query.cursor.at, cursorId: query.cursor.id });
     return builder.getMany();
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository, type EntityManager } from 'typeorm';
+import { MoreThan, Repository, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';
@@ -16,8 +16,8 @@ export class TenantsService {
     private readonly audit: AuditService,
   ) {}
 
-  list(limit: number, offset: number): Promise<TenantEntity[]> {
-    return this.tenants.find({ order: { id: 'ASC' }, take: limit, skip: offset });
+  list(limit: number, offset: number, after?: string): Promise<TenantEntity[]> {
+    return this.tenants.find({ where: after ? { id: MoreThan(after) } : {}, order: { id: 'ASC' }, take: limit, skip: offset });
   }
 
   async get(id: string, manager: EntityManager = this.tenants.manager): Promise<TenantEntity> {
