@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators.js';
+import { nextCursor, timeCursorOf, timeCursorSchema } from '../common/keyset-cursor.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { AuditService } from './audit.service.js';
 import { ApiReply } from '../openapi/api-reply.decorator.js';
@@ -15,6 +16,7 @@ const auditQuerySchema = z.strictObject({
   tenant_id: z.string().min(1).max(64).optional(),
   before: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: timeCursorSchema.optional(),
 });
 
 @Controller('api/v1/audit-events')
@@ -25,8 +27,10 @@ export class AuditController {
   @Get()
   @ApiReply({ summary: 'List audit events', schema: auditEventListResponse })
   async list(@Query(new ZodPipe(auditQuerySchema, 'query string')) query: z.infer<typeof auditQuerySchema>) {
+    const events = await this.audit.list(query);
     return {
-      items: (await this.audit.list(query)).map((event) => ({
+      next_cursor: nextCursor(events, query.limit, (event) => timeCursorOf(event.occurredAt, event.id)),
+      items: events.map((event) => ({
         id: event.id,
         occurred_at: event.occurredAt,
         actor: event.actor,

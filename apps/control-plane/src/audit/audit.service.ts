@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type EntityManager } from 'typeorm';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { TimeCursor } from '../common/keyset-cursor.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 
 export interface AuditQuery {
@@ -13,6 +14,7 @@ export interface AuditQuery {
   tenant_id?: string;
   limit: number;
   before?: Date;
+  cursor?: TimeCursor;
 }
 
 /** Audit rows are written with the caller's EntityManager, inside the transaction of the change they record. */
@@ -56,6 +58,7 @@ export class AuditService {
       });
     }
     if (query.before) builder.andWhere('event.occurred_at < :before', { before: query.before });
+    if (query.cursor) builder.andWhere('(event.occurred_at, event.id) < (:cursorAt, :cursorId)', { cursorAt: query.cursor.at, cursorId: query.cursor.id });
     return builder.getMany();
   }
 }

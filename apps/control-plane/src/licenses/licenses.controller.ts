@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CurrentActor, RequireRole, type AuditActor } from '../auth/auth.decorators.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { nextCursor, timeCursorOf } from '../common/keyset-cursor.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { SigningKeyService } from '../keys/signing-key.service.js';
 import { ApiErrors } from '../openapi/openapi.js';
@@ -49,7 +50,11 @@ export class LicensesController {
   @ApiReply({ summary: 'List licenses', schema: licenseListResponse })
   async list(@Query(new ZodPipe(listLicensesSchema, 'query string')) query: ListLicensesQuery) {
     const now = this.clock.now();
-    return { items: (await this.licenses.list(query)).map((license) => licenseView(license, now)) };
+    const licenses = await this.licenses.list(query);
+    return {
+      items: licenses.map((license) => licenseView(license, now)),
+      next_cursor: nextCursor(licenses, query.limit, (license) => timeCursorOf(license.issuedAt, license.id)),
+    };
   }
 
   @Post('inspect')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEPLOYMENT_MODES, identifierSchema, LICENSE_STATUSES } from '../../../../libs/license-core/src/index.js';
+import { timeCursorSchema } from '../common/keyset-cursor.js';
 import { tenantIdSchema } from '../tenants/tenants.schemas.js';
 import { LICENSE_RECORD_STATUSES } from './license.entity.js';
 
@@ -35,6 +36,7 @@ export const listLicensesSchema = z.strictObject({
   expiring_before: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  cursor: timeCursorSchema.optional(),
 });
 export type ListLicensesQuery = z.infer<typeof listLicensesSchema>;
 

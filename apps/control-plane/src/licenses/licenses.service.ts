@@ -24,7 +24,7 @@ export class LicensesService {
     const builder = this.licenses
       .createQueryBuilder('license')
       .orderBy('license.issued_at', 'DESC')
-      .addOrderBy('license.id')
+      .addOrderBy('license.id', 'DESC')
       .take(query.limit)
       .skip(query.offset);
     if (query.tenant_id) builder.andWhere('license.tenant_id = :tenantId', { tenantId: query.tenant_id });
@@ -32,6 +32,7 @@ export class LicensesService {
     if (query.environment) builder.andWhere('license.environment = :environment', { environment: query.environment });
     if (query.lineage_id) builder.andWhere('license.lineage_id = :lineageId', { lineageId: query.lineage_id });
     if (query.expiring_before) builder.andWhere('license.expires_at < :before', { before: query.expiring_before });
+    if (query.cursor) builder.andWhere('(license.issued_at, license.id) < (:cursorAt, :cursorId)', { cursorAt: query.cursor.at, cursorId: query.cursor.id });
     return builder.getMany();
   }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CurrentActor, RequireRole, type AuditActor } from '../auth/auth.decorators.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { nextCursor, timeCursorOf } from '../common/keyset-cursor.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { notificationView } from './notification.view.js';
@@ -17,7 +18,11 @@ export class NotificationsController {
   @RequireRole('viewer')
   @ApiReply({ summary: 'List notifications', schema: notificationListResponse })
   async list(@Query(new ZodPipe(listNotificationsSchema, 'query string')) query: ListNotificationsQuery) {
-    return { items: (await this.notifications.list(query)).map(notificationView) };
+    const notifications = await this.notifications.list(query);
+    return {
+      items: notifications.map(notificationView),
+      next_cursor: nextCursor(notifications, query.limit, (notification) => timeCursorOf(notification.createdAt, notification.id)),
+    };
   }
 
   @Get(':id')

@@ -29,6 +29,7 @@ export class NotificationsService {
     if (query.tenant_id) builder.andWhere('n.tenant_id = :tenantId', { tenantId: query.tenant_id });
     if (query.stage) builder.andWhere('n.stage = :stage', { stage: query.stage });
     if (query.status) builder.andWhere('n.status = :status', { status: query.status });
+    if (query.cursor) builder.andWhere('(n.created_at, n.id) < (:cursorAt, :cursorId)', { cursorAt: query.cursor.at, cursorId: query.cursor.id });
     return builder.getMany();
   }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { CurrentActor, RequireRole, type AuditActor } from '../auth/auth.decorators.js';
+import { idCursorSchema, nextCursor } from '../common/keyset-cursor.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { tenantView } from './tenant.view.js';
 import { createTenantSchema, updateTenantSchema, type CreateTenantInput, type UpdateTenantInput } from './tenants.schemas.js';
@@ -14,6 +15,7 @@ const pageSchema = z.strictObject({
   q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  cursor: idCursorSchema.optional(),
 });
 
 @Controller('api/v1/tenants')
@@ -24,8 +26,13 @@ export class TenantsController {
   @RequireRole('viewer')
   @ApiReply({ summary: 'List tenants', schema: tenantListResponse })
   async list(@Query(new ZodPipe(pageSchema, 'query string')) page: z.infer<typeof pageSchema>) {
-    const { items, total } = await this.tenants.list(page.limit, page.offset, page.q);
-    return { items: items.map(tenantView), total, next_offset: page.offset + items.length < total ? page.offset + items.length : null };
+    const { items, total } = await this.tenants.list(page.limit, page.offset, page.q, page.cursor);
+    return {
+      items: items.map(tenantView),
+      total,
+      next_offset: page.offset + items.length < total && !page.cursor ? page.offset + items.length : null,
+      next_cursor: nextCursor(items, page.limit, (tenant) => [tenant.id]),
+    };
   }
 
   @Get(':id')

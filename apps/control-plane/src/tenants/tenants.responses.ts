@@ -17,4 +17,5 @@ export const tenantListResponse = z.object({
   items: z.array(tenantResponse),
   total: z.number().int().describe('Tenants matching the query, on every page.'),
   next_offset: z.number().int().nullable().describe('The `offset` of the next page; null on the last.'),
+  next_cursor: z.string().nullable().describe('The `cursor` of the next page in id order; null on the last.'),
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ILike, Repository, type EntityManager } from 'typeorm';
+import { Repository, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';
@@ -16,10 +16,16 @@ export class TenantsService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(limit: number, offset: number, search?: string): Promise<{ items: TenantEntity[]; total: number }> {
-    const pattern = search === undefined ? undefined : `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    const where = pattern ? [{ id: ILike(pattern) }, { name: ILike(pattern) }, { contactEmail: ILike(pattern) }] : {};
-    const [items, total] = await this.tenants.findAndCount({ where, order: { id: 'ASC' }, take: limit, skip: offset });
+  /** A page of tenants in id order, after the keyset cursor when given; `total` counts every match of `search`. */
+  async list(limit: number, offset: number, search?: string, after?: string): Promise<{ items: TenantEntity[]; total: number }> {
+    const matching = this.tenants.createQueryBuilder('tenant');
+    if (search !== undefined) {
+      const pattern = `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      matching.andWhere('(tenant.id ILIKE :pattern OR tenant.name ILIKE :pattern OR tenant.contact_email ILIKE :pattern)', { pattern });
+    }
+    const page = matching.clone().orderBy('tenant.id', 'ASC').take(limit).skip(offset);
+    if (after) page.andWhere('tenant.id > :after', { after });
+    const [items, total] = await Promise.all([page.getMany(), matching.getCount()]);
     return { items, total };
   }
 
