@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema } from '../apps/control-plane/src/config/app-config.js';
@@ -32,7 +32,8 @@ function composeCommand(): string[] | undefined {
 }
 
 describe('docker/ files (static checks, no engine)', () => {
-  const compose = parse(read(join(DOCKER, 'compose.yml')));
+  // Compose resolves YAML merge keys (`<<: *app`); so does this parse.
+  const compose = parse(read(join(DOCKER, 'compose.yml')), { merge: true });
 
   it('Dockerfile: multi-stage, production dependencies only, non-root, with a health check', () => {
     const dockerfile = read(join(DOCKER, 'Dockerfile'));
@@ -47,18 +48,38 @@ describe('docker/ files (static checks, no engine)', () => {
     expect(read(join(ROOT, `${entry}.ts`))).toContain('createApp');
   });
 
-  it('compose: Postgres, Redis, Mailpit, control plane and worker, wired with the schema variable names', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['control-plane', 'mailpit', 'postgres', 'redis', 'worker']);
-    const environment = compose['x-app-environment'] as Record<string, string>;
-    for (const name of Object.keys(environment)) expect([name, CONFIG_VARIABLES.has(name)]).toEqual([name, true]);
-    for (const name of REQUIRED_IN_PRODUCTION) expect(environment).toHaveProperty(name);
-    expect(environment.CP_LICENSE_PRIVATE_KEY_FILE).toBe('/run/secrets/cp-license-private-key');
-    expect(compose.services['control-plane'].secrets).toEqual(['cp-license-private-key']);
+  it('compose: Postgres, Redis, Mailpit, control plane and worker, Prometheus and Grafana behind a profile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['control-plane', 'grafana', 'mailpit', 'postgres', 'prometheus', 'redis', 'worker']);
+    for (const name of ['prometheus', 'grafana']) expect(compose.services[name].profiles).toEqual(['observability']);
+    for (const service of ['prometheus', 'grafana'])
+      for (const volume of compose.services[service].volumes as string[])
+        if (volume.startsWith('./')) expect([volume, existsSync(join(DOCKER, volume.split(':')[0]))]).toEqual([volume, true]);
     expect(compose.services['control-plane'].depends_on.postgres.condition).toBe('service_healthy');
-    // Each `${VAR}` an operator sets in .env is listed in .env.example.
+    expect(compose.services.worker.healthcheck.test.join(' ')).toContain('/healthz');
+  });
+
+  it('compose: every variable of the config schema reaches both application containers', () => {
     const example = read(join(ROOT, '.env.example'));
+    // .env (a copy of .env.example) is the containers' env_file: each variable listed there, set or commented, reaches them.
+    const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    const setInExample = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    for (const service of ['control-plane', 'worker']) {
+      const definition = compose.services[service];
+      expect(definition.env_file).toBe('../.env');
+      const environment = definition.environment as Record<string, string>;
+      for (const name of Object.keys(environment)) expect([service, name, CONFIG_VARIABLES.has(name)]).toEqual([service, name, true]);
+      for (const name of REQUIRED_IN_PRODUCTION) expect([name, name in environment || setInExample.has(name)]).toEqual([name, true]);
+      for (const name of CONFIG_VARIABLES) expect([service, name, listed.has(name) || name in environment]).toEqual([service, name, true]);
+      expect(environment).toMatchObject({
+        CP_LICENSE_PRIVATE_KEY_FILE: '/run/secrets/cp-license-private-key',
+        CP_LICENSE_PRIVATE_KEY: '',
+        METRICS_PORT: '9464',
+      });
+      expect(definition.secrets).toEqual(['cp-license-private-key']);
+    }
+    // Each `${VAR}` an operator sets in .env is listed in .env.example.
     const interpolated = new Set([...read(join(DOCKER, 'compose.yml')).matchAll(/\$\{([A-Z_]+)[:?}-]/g)].map((match) => match[1]));
-    for (const name of interpolated) expect([name, new RegExp(`^#? ?${name}=`, 'm').test(example)]).toEqual([name, true]);
+    for (const name of interpolated) expect([name, listed.has(name)]).toEqual([name, true]);
   });
 
   it('Helm: values name only schema variables, the key comes from a Secret, templates only use values that exist', () => {
