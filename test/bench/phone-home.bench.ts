@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { keyIdOf, signLicenseToken } from '../../libs/license-core/src/index.js';
+import { stopService, waitHealthy } from './bench-service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { licenseClaims } from '../support/tenant-sdk-fixtures.js';
 import { httpCall } from '../support/test-app.js';
@@ -110,20 +111,7 @@ async function startService(database: TestDatabase, privateKeyPem: string, worke
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let attempt = 0; attempt < 240; attempt++) {
-    const ready = await fetch(`${BASE_URL}/api/health`).catch(() => undefined);
-    if (ready?.ok) return child;
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error('the service did not become healthy');
-}
-
-async function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await exited;
+  return waitHealthy(child, BASE_URL);
 }
 
 /** N BYOC tenants, each with an annual subscription and a first license; returns their tokens. */
