@@ -7,6 +7,7 @@ import { RetiredPrices1764000400000 } from './1764000400000-RetiredPrices.js';
 import { SecondSubscriptionOutcome1764000500000 } from './1764000500000-SecondSubscriptionOutcome.js';
 import { ServiceTokenTenant1764000600000 } from './1764000600000-ServiceTokenTenant.js';
 import { EntitlementsNotify1764008000000 } from './1764008000000-EntitlementsNotify.js';
+import { TenantUsage1764008100000 } from './1764008100000-TenantUsage.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   SecondSubscriptionOutcome1764000500000,
   ServiceTokenTenant1764000600000,
   EntitlementsNotify1764008000000,
+  TenantUsage1764008100000,
 ];

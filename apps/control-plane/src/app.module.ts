@@ -18,6 +18,7 @@ import { PhoneHomeModule } from './phone-home/phone-home.module.js';
 import { PlansModule } from './plans/plans.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class ClockModule {
@@ -49,6 +50,7 @@ export class AppModule {
         BillingModule,
         PhoneHomeModule,
         HealthModule,
+        UsageModule,
       ],
     };
   }

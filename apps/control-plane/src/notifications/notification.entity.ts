@@ -12,6 +12,8 @@ export const NOTIFICATION_STAGES = [
   'phone_home_silent',
   'clone_suspected',
   'login_link',
+  'limit_warning',
+  'limit_reached',
 ] as const;
 export type NotificationStage = (typeof NOTIFICATION_STAGES)[number];
 

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { UsageController } from './usage.controller.js';
+import { UsageService } from './usage.service.js';
+
+/** Usage reported by tenant planes, against the plan's limits, with the 80% and 100% emails. */
+@Module({ controllers: [UsageController], providers: [UsageService], exports: [UsageService] })
+export class UsageModule {}
