@@ -83,6 +83,25 @@ describe('usage against limits (SaaS plane client and the real control plane)', 
     expect(await limitMails(4)).toHaveLength(4);
   });
 
+  it('stores the figures a BYOC plane sends with its phone-home, with the same emails', async () => {
+    await createTenant(cp, support, 'initech', 'byoc');
+    expect(
+      (await cp.http('PUT', '/api/v1/tenants/initech/subscription', { token: support, body: { plan_id: 'operations', billing_interval: 'annual' } })).status,
+    ).toBe(200);
+    const issued = await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'initech', deployment_mode: 'byoc' } });
+    const now = cp.clock.now().toISOString();
+    const renewed = await cp.http('POST', '/api/v1/phone-home', {
+      body: { license: issued.body.token, tp_version: '2.0.0', usage: { active_uses: 3, period_start: now, period_end: now, users: 90, data_volume_gb: 40 } },
+    });
+    expect(renewed.status).toBe(200);
+    expect((await cp.http('GET', '/api/v1/tenants/initech/usage', { token: support })).body).toMatchObject({
+      source: 'phone_home',
+      limits: { users: { current: 90, limit: 100, percent: 90 }, data_volume_gb: { current: 40, limit: 500, percent: 8 } },
+    });
+    const subjects = await limitMails(5);
+    expect(subjects).toContain('INITECH: you are close to your users limit on the Operations plan');
+  });
+
   it('refuses an empty or negative report, and another tenant', async () => {
     const token = await cp.token('service', 'globex');
     const empty = await cp.http('POST', '/api/v1/tenants/globex/usage', { token, body: {} });

@@ -43,6 +43,15 @@ export class UsageService {
     });
   }
 
+  /** A BYOC plane's figures from a successful phone-home, for the tenant of the license it renewed. */
+  async reportForLicense(licenseId: string, report: UsageReportInput): Promise<void> {
+    if (report.users === undefined && report.data_volume_gb === undefined && report.ai_credits_used === undefined) return;
+    await this.dataSource.transaction(async (manager) => {
+      const [license] = (await manager.sql`SELECT tenant_id FROM licenses WHERE id = ${licenseId}`) as { tenant_id: string }[];
+      if (license) await this.record(manager, license.tenant_id, report, 'phone_home');
+    });
+  }
+
   /** Stores the figures given (others keep their last value) and records the limit emails they call for. */
   async record(manager: EntityManager, tenantId: string, report: UsageReportInput, source: UsageSource): Promise<void> {
     const now = this.clock.now();
