@@ -12,6 +12,7 @@ import { StripeReadOrder1764003000000 } from './1764003000000-StripeReadOrder.js
 import { ScaleIndexes1764006000000 } from './1764006000000-ScaleIndexes.js';
 import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js';
 import { EntitlementsNotify1764008000000 } from './1764008000000-EntitlementsNotify.js';
+import { TenantUsage1764008100000 } from './1764008100000-TenantUsage.js';
 import { StaffIdentity1764009000000 } from './1764009000000-StaffIdentity.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
@@ -30,5 +31,6 @@ export const migrations = [
   ScaleIndexes1764006000000,
   LicenseRequests1764007000000,
   EntitlementsNotify1764008000000,
+  TenantUsage1764008100000,
   StaffIdentity1764009000000,
 ];

@@ -21,6 +21,7 @@ import { PlansModule } from './plans/plans.module.js';
 import { PortalModule } from './portal/portal.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class ClockModule {
@@ -59,6 +60,7 @@ export class AppModule {
         HealthModule,
         PortalModule,
         ConsoleModule,
+        UsageModule,
       ],
     };
   }

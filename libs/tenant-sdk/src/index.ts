@@ -54,6 +54,7 @@ export {
   type Entitlements,
   type EntitlementsState,
   type TenantEntitlementsOptions,
+  type UsageReport,
 } from './tenant-entitlements.js';
 export { PhoneHomeClient, systemTimer, type PhoneHomeAttempt, type PhoneHomeOptions, type PhoneHomeOutcome, type SdkTimer } from './phone-home-client.js';
 export { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';

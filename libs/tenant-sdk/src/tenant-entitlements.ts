@@ -57,6 +57,13 @@ export interface TenantEntitlementsOptions {
   logger?: SdkLogger;
 }
 
+/** What a SaaS plane reports against its limits; omit a figure it cannot measure. */
+export interface UsageReport {
+  users?: number;
+  data_volume_gb?: number;
+  ai_credits_used?: number;
+}
+
 /** What the plane believes and how fresh that belief is. */
 export interface EntitlementsState {
   /** False until entitlements were read from the control plane or the state file. */
@@ -184,9 +191,38 @@ export class TenantEntitlements extends PlanQueries {
     }
   }
 
-  private request(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  /**
+   * Reports current usage (`POST /api/v1/tenants/:id/usage`); the control plane shows it against the limits and
+   * emails the tenant at 80% and 100% once a month. Never throws: returns whether the control plane took it.
+   */
+  async reportUsage(usage: UsageReport): Promise<{ accepted: boolean; reason?: string }> {
+    const controller = new AbortController();
+    const timeout = this.timer.setTimeout(() => controller.abort(), this.options.timeoutMs ?? 10_000);
+    try {
+      const response = await this.request(
+        `${this.base.replace(/\/entitlements$/, '')}/usage`,
+        { 'content-type': 'application/json' },
+        controller.signal,
+        JSON.stringify(usage),
+      );
+      const text = await response.text();
+      return response.status === 200 ? { accepted: true } : { accepted: false, reason: `HTTP ${response.status}${codeOf(text)}` };
+    } catch (error) {
+      return { accepted: false, reason: controller.signal.aborted ? 'timeout' : errorCode(error) };
+    } finally {
+      this.timer.clearTimeout(timeout);
+    }
+  }
+
+  private request(url: string, headers: Record<string, string>, signal: AbortSignal, body?: string): Promise<Response> {
     // Following a redirect would send the service token to an address nobody configured.
-    return (this.options.fetch ?? fetch)(url, { headers: { authorization: `Bearer ${this.options.serviceToken}`, ...headers }, signal, redirect: 'error' });
+    return (this.options.fetch ?? fetch)(url, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${this.options.serviceToken}`, ...headers },
+      body,
+      signal,
+      redirect: 'error',
+    });
   }
 
   private schedulePoll(): void {

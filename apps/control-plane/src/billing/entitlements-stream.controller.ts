@@ -27,7 +27,7 @@ export class EntitlementsStreamController {
     @RequestActor() actor: Actor,
   ): Promise<void> {
     assertTenantScope(actor, tenantId);
-    await this.tenants.get(tenantId);
+    if (!this.streams.follows(tenantId)) await this.tenants.get(tenantId);
     response.status(200);
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     response.setHeader('Cache-Control', 'no-cache, no-transform');

@@ -12,6 +12,8 @@ export interface StreamSink {
 
 export const KEEP_ALIVE_MS = 15_000;
 const TICK_MS = 1_000;
+/** Entitlement computations at once per replica: a plan edit or a reconnect storm must leave pool connections for other requests. */
+const CONCURRENT_COMPUTATIONS = 4;
 
 /**
  * Holds the Server-Sent Events streams of SaaS tenant planes, per tenant. A change heard from
@@ -24,6 +26,10 @@ export class EntitlementStreams implements OnApplicationBootstrap, OnModuleDestr
   private readonly logger = new Logger(EntitlementStreams.name);
   /** tenant -> stream -> the ETag it last received (its Last-Event-ID at first). */
   private readonly streams = new Map<string, Map<StreamSink, string | undefined>>();
+  /** The last event computed per tenant with streams: a stream joining a tenant already followed costs no query. */
+  private readonly latest = new Map<string, { etag: string; frame: string }>();
+  private computing = 0;
+  private readonly waiting: (() => void)[] = [];
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private ticker: NodeJS.Timeout | undefined;
@@ -54,15 +60,32 @@ export class EntitlementStreams implements OnApplicationBootstrap, OnModuleDestr
     return count;
   }
 
-  /** Registers a stream and sends the current entitlements unless `lastEventId` is already them. */
+  /** Whether the tenant's entitlements are already followed here (it exists, no query needed). */
+  follows(tenantId: string): boolean {
+    return this.latest.has(tenantId);
+  }
+
+  /**
+   * Registers a stream and sends the current entitlements unless `lastEventId` is already them: from
+   * the tenant's last event when other streams follow it (changes reach it like the others), else computed.
+   */
   open(tenantId: string, sink: StreamSink, lastEventId: string | undefined): () => void {
     let tenant = this.streams.get(tenantId);
     if (!tenant) this.streams.set(tenantId, (tenant = new Map()));
-    tenant.set(sink, lastEventId);
-    this.changed(tenantId);
+    const latest = this.latest.get(tenantId);
+    if (!latest) {
+      tenant.set(sink, lastEventId);
+      this.refresh(tenantId);
+    } else {
+      if (latest.etag !== lastEventId) sink.write(latest.frame);
+      tenant.set(sink, latest.etag);
+    }
     return () => {
       tenant.delete(sink);
-      if (tenant.size === 0 && this.streams.get(tenantId) === tenant) this.streams.delete(tenantId);
+      if (tenant.size > 0 || this.streams.get(tenantId) !== tenant) return;
+      // Nobody here follows the tenant any more, so its changes are no longer computed: forget its last event.
+      this.streams.delete(tenantId);
+      this.latest.delete(tenantId);
     };
   }
 
@@ -92,13 +115,28 @@ export class EntitlementStreams implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async push(tenantId: string): Promise<void> {
-    const body = await this.entitlements.forTenant(tenantId);
+    const body = await this.bounded(() => this.entitlements.forTenant(tenantId));
     const etag = entitlementsEtag(body);
     const frame = `id: ${etag}\nevent: entitlements\ndata: ${JSON.stringify(body)}\n\n`;
+    if (!this.streams.has(tenantId)) return;
+    this.latest.set(tenantId, { etag, frame });
     for (const [sink, sent] of this.streams.get(tenantId) ?? []) {
       if (sent === etag) continue;
       sink.write(frame);
       this.streams.get(tenantId)?.set(sink, etag);
+    }
+  }
+
+  private async bounded<T>(compute: () => Promise<T>): Promise<T> {
+    // A finishing computation hands its slot straight to the next waiter, so the bound holds.
+    if (this.computing < CONCURRENT_COMPUTATIONS) this.computing += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await compute();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.computing -= 1;
     }
   }
 
@@ -114,5 +152,6 @@ export class EntitlementStreams implements OnApplicationBootstrap, OnModuleDestr
   private closeAll(): void {
     for (const tenant of this.streams.values()) for (const sink of tenant.keys()) sink.end();
     this.streams.clear();
+    this.latest.clear();
   }
 }

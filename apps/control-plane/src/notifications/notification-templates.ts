@@ -309,6 +309,35 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
 };
 
 const SUPPORT_STAGES = new Set<NotificationStage>(['phone_home_silent', 'clone_suspected', 'license_requested']);
+  limit_warning: (facts, ctx) => usageLimit(facts, ctx, false),
+  limit_reached: (facts, ctx) => usageLimit(facts, ctx, true),
+};
+
+const LIMIT_LABELS: Record<string, string> = { users: 'users', data_volume_gb: 'GB of data', ai_credits: 'AI credits' };
+
+/** 80% and 100% of a plan limit: what is used, what the plan allows, and where to upgrade. */
+function usageLimit(facts: Facts, ctx: TemplateContext, reached: boolean): Letter {
+  const name = str(facts, 'limit_name') ?? 'usage';
+  const label = LIMIT_LABELS[name] ?? name.replace(/_/g, ' ');
+  const plan = str(facts, 'plan_name');
+  return {
+    subject: `${ctx.tenantName}: ${reached ? 'you have reached' : 'you are close to'} your ${label} limit${plan ? ` on the ${plan} plan` : ''}`,
+    paragraphs: [
+      `Your tenant plane reports ${str(facts, 'current') ?? '?'} ${label} of the ${str(facts, 'limit') ?? '?'} your plan includes (${str(facts, 'percent') ?? '?'}%).`,
+      reached
+        ? `New ${label} beyond the limit are refused until the plan is upgraded. Everything already there keeps working.`
+        : `At 100% new ${label} are refused. Upgrade the plan before then to avoid interruptions.`,
+      'We send this once a month per limit.',
+    ],
+    details: [
+      ['Plan', plan],
+      ['Limit', `${str(facts, 'limit') ?? '?'} ${label}`],
+      ['In use', str(facts, 'current')],
+      ['Month', str(facts, 'period')],
+    ],
+    action: portal(facts, ctx, 'Upgrade your plan'),
+  };
+}
 
 /**
  * A login link is the whole point of its email: without it (the secret already removed) or once
@@ -376,6 +405,11 @@ const NAMED_FACTS = new Set([
   'token_prefix',
   'role',
   'last_used_at',
+  'limit_name',
+  'limit',
+  'current',
+  'percent',
+  'period',
 ]);
 
 function humanize(key: string): string {

@@ -15,6 +15,8 @@ export const NOTIFICATION_STAGES = [
   'license_requested',
   'license_request_declined',
   'api_token_expiring',
+  'limit_warning',
+  'limit_reached',
 ] as const;
 export type NotificationStage = (typeof NOTIFICATION_STAGES)[number];
 

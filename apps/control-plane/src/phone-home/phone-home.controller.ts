@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { bearerToken } from '../auth/auth.guard.js';
 import { AppError } from '../common/app-error.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
+import { UsageService } from '../usage/usage.service.js';
 import { PhoneHomeService, type PhoneHomeReply } from './phone-home.service.js';
 import { phoneHomeRequestSchema, type PhoneHomeRequest } from './phone-home.schemas.js';
 import { ApiReply } from '../openapi/api-reply.decorator.js';
@@ -13,7 +14,12 @@ import { phoneHomeReplyResponse } from './phone-home.responses.js';
 /** The BYOC tenant planes' endpoint: the license itself is the credential, no staff token. */
 @Controller('api/v1/phone-home')
 export class PhoneHomeController {
-  constructor(private readonly phoneHomes: PhoneHomeService) {}
+  private readonly logger = new Logger(PhoneHomeController.name);
+
+  constructor(
+    private readonly phoneHomes: PhoneHomeService,
+    private readonly usage: UsageService,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -31,13 +37,17 @@ export class PhoneHomeController {
     { status: 429, code: 'RATE_LIMITED', message: 'Too many phone-home calls from this address; retry in 42 s.' },
   )
   @ApiReply({ summary: 'Phone home: renew a BYOC license', schema: phoneHomeReplyResponse })
-  phoneHome(@Body(new ZodPipe(phoneHomeRequestSchema)) body: PhoneHomeRequest, @Req() request: Request): Promise<PhoneHomeReply> {
+  async phoneHome(@Body(new ZodPipe(phoneHomeRequestSchema)) body: PhoneHomeRequest, @Req() request: Request): Promise<PhoneHomeReply> {
     const { license, ...rest } = body;
-    return this.phoneHomes.phoneHome({
+    const reply = await this.phoneHomes.phoneHome({
       ...rest,
       token: presentedToken(license, bearerToken(request.header('authorization'))),
       sourceAddress: request.ip ?? null,
     });
+    // The renewal is committed: a usage figure that cannot be stored must not take it from the tenant plane.
+    if (body.usage)
+      await this.usage.reportForLicense(reply.license_id, body.usage).catch((error: Error) => this.logger.warn(`usage not stored: ${error.message}`));
+    return reply;
   }
 }
 

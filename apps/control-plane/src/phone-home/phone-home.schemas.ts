@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usageFiguresSchema } from '../usage/usage.schemas.js';
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T00:00:00Z' });
 
@@ -17,6 +18,8 @@ export const phoneHomeRequestSchema = z.object({
       active_uses: z.number().int().nonnegative().max(100_000_000),
       period_start: isoDateTime,
       period_end: isoDateTime,
+      /** Usage against the license's limits (optional: older SDKs do not send them). */
+      ...usageFiguresSchema.shape,
     })
     .refine((usage) => !(Date.parse(usage.period_start) > Date.parse(usage.period_end)), {
       error: 'period_start must not be after period_end',
