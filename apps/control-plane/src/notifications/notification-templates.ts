@@ -306,12 +306,11 @@ const LETTERS: Record<NotificationStage, (facts: Facts, ctx: TemplateContext) =>
       action: { label: 'Ask an admin to rotate it', url: mailto(ctx.supportEmail, `Rotate API token ${str(facts, 'token_id') ?? ''}`) },
     };
   },
-};
-
-const SUPPORT_STAGES = new Set<NotificationStage>(['phone_home_silent', 'clone_suspected', 'license_requested']);
   limit_warning: (facts, ctx) => usageLimit(facts, ctx, false),
   limit_reached: (facts, ctx) => usageLimit(facts, ctx, true),
 };
+
+const SUPPORT_STAGES = new Set<NotificationStage>(['phone_home_silent', 'clone_suspected', 'license_requested']);
 
 const LIMIT_LABELS: Record<string, string> = { users: 'users', data_volume_gb: 'GB of data', ai_credits: 'AI credits' };
 
