@@ -34,7 +34,7 @@ describe('entitlements (end to end)', () => {
       modules: [],
       addons: [],
       ai_credits: null,
-      portal_url: 'https://atlastechlab.com/portal',
+      portal_url: cp.config.PORTAL_URL,
     });
   });
 
@@ -54,7 +54,7 @@ describe('entitlements (end to end)', () => {
       modules: ['itsm', 'compliance', 'automation'],
       addons: ['edge_pack'],
       ai_credits: 10000,
-      portal_url: 'https://atlastechlab.com/portal',
+      portal_url: cp.config.PORTAL_URL,
     });
   });
 

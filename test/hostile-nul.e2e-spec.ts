@@ -116,7 +116,8 @@ describe('NUL bytes and lone surrogates in every kind of input (end to end)', ()
       CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY!,
       NODE_ENV: 'test',
     });
-    expect(cli).toMatchObject({ code: 0 });
+    // An invalid token is the command's failure (exit 1), reported as JSON, never a database error.
+    expect(cli).toMatchObject({ code: 1 });
     expect(JSON.parse(cli.stdout)).toMatchObject({ valid: false, reason: 'MALFORMED' });
   });
 });

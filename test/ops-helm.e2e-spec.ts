@@ -54,6 +54,7 @@ function fullValues(overrides: (values: Record<string, any>) => void = () => und
   values.nodeSelector = { 'kubernetes.io/os': 'linux' };
   values.tolerations = [{ key: 'dedicated', operator: 'Equal', value: 'licensing', effect: 'NoSchedule' }];
   values.podAnnotations = { 'example.com/team': 'licensing' };
+  values.secrets.nextSigningKey.name = 'license-authority-next-signing-key';
   values.ingress = {
     enabled: true,
     className: 'nginx',

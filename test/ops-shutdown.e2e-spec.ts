@@ -46,10 +46,14 @@ describe('graceful shutdown (end to end, compiled process)', () => {
 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'la-ops-dist-'));
-    await run('npx', ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts', '-q'], {
-      cwd: ROOT,
-      timeout: 120_000,
-    });
+    await run(
+      'npx',
+      ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
+      {
+        cwd: ROOT,
+        timeout: 120_000,
+      },
+    );
     // Outside the repository the output needs the ESM marker and a way to the installed packages.
     writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
     symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
@@ -127,7 +131,8 @@ describe('graceful shutdown (end to end, compiled process)', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^SIGTERM received/), 'shutdown complete']));
-    expect(lines.find((line) => line.req?.url === '/api/v1/phone-home')).toMatchObject({ res: { statusCode: 200 } });
+    // A renewal is logged once, by the phone-home service (its request line is silent when it succeeds).
+    expect(lines.find((line) => /^license renewed: /.test(line.msg))).toMatchObject({ request_id: expect.any(String) });
   }, 120_000);
 
   it('waits for a handler whose client hung up before it closes the database pool', async () => {

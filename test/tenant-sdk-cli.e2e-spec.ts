@@ -16,10 +16,14 @@ describe('licensectl fingerprint (compiled CLI)', () => {
 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'la-cli-dist-'));
-    await run('npx', ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts', '-q'], {
-      cwd: ROOT,
-      timeout: 120_000,
-    });
+    await run(
+      'npx',
+      ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
+      {
+        cwd: ROOT,
+        timeout: 120_000,
+      },
+    );
     writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
     symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
   }, 180_000);

@@ -69,6 +69,8 @@ export class TokensController {
   /** A new secret, shown once; the old one keeps working for API_TOKEN_ROTATION_GRACE_SECONDS. */
   @Post(':id/rotate')
   @HttpCode(200)
+  @ApiReply({ summary: 'Rotate a staff API token: a new secret, the old one valid for a grace period', schema: createdApiTokenResponse })
+  @ApiErrors({ status: 404, code: 'API_TOKEN_NOT_FOUND', message: 'No API token with that id.' })
   async rotate(@Param('id', UuidParamPipe) id: string, @CurrentActor() actor: AuditActor) {
     const { token, record } = await this.tokens.rotate(id, actor);
     return { token, ...record };

@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Param, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { assertTenantScope, RequestActor, RequireRole, type Actor } from '../auth/auth.decorators.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { EntitlementStreams } from './entitlements-stream.service.js';
@@ -18,6 +19,7 @@ export class EntitlementsStreamController {
    */
   @Get()
   @RequireRole('viewer', 'service')
+  @ApiReply({ summary: "Follow the tenant's entitlements as Server-Sent Events", produces: 'text/event-stream' })
   @ApiErrors({ status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' })
   async stream(
     @Param('tenantId') tenantId: string,

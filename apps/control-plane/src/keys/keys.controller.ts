@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators.js';
 import { SigningKeyService } from './signing-key.service.js';
 import { ApiReply } from '../openapi/api-reply.decorator.js';
-import { jwksResponse } from './keys.responses.js';
+import { jwksResponse, keyChainResponse } from './keys.responses.js';
 
 @Controller()
 @Public()
@@ -23,6 +23,7 @@ export class KeysController {
    */
   @Get('.well-known/license-key-chain.json')
   @Header('Cache-Control', 'public, max-age=300')
+  @ApiReply({ summary: 'Every signing key, each endorsed by its predecessor', schema: keyChainResponse })
   async keyChain() {
     return { active_kid: this.keys.activeKid, keys: await this.keys.keyChain() };
   }

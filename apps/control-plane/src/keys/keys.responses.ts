@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyChainSchema } from '../../../../libs/license-core/src/index.js';
 
 export const jwksResponse = z.object({
   keys: z.array(
@@ -11,4 +12,9 @@ export const jwksResponse = z.object({
       e: z.string().optional(),
     }),
   ),
+});
+
+export const keyChainResponse = z.object({
+  active_kid: z.string(),
+  keys: keyChainSchema,
 });

@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { JWK } from 'jose';
-import { Repository } from 'typeorm';
+import { Repository, type EntityManager } from 'typeorm';
 import {
   endorseKey,
   keyIdOf,
@@ -124,11 +124,15 @@ export class SigningKeyService implements OnModuleInit {
     return { keys: rows.map((row) => ({ ...row.publicJwk, kid: row.kid, alg: LICENSE_ALGORITHM, use: 'sig' })) };
   }
 
-  /** Every key, oldest first, with its endorsement: what a tenant plane follows from a key it trusts. */
-  async keyChain(): Promise<KeyChainLink[]> {
+  /**
+   * Every key, oldest first, with its endorsement: what a tenant plane follows from a key it trusts.
+   * Inside a transaction pass its manager: the embedded database serves one transaction at a time, so a
+   * read on a second connection would wait for the transaction that waits for it.
+   */
+  async keyChain(manager?: EntityManager): Promise<KeyChainLink[]> {
     const now = this.clock.now().getTime();
     if (this.chain && Math.abs(now - this.chain.at) < CHAIN_TTL_MS) return this.chain.links;
-    const rows = await this.keys.find({ order: { createdAt: 'ASC' } });
+    const rows = await (manager?.getRepository(SigningKeyEntity) ?? this.keys).find({ order: { createdAt: 'ASC' } });
     const links = rows.map((row) => ({
       kid: row.kid,
       jwk: { kty: 'RSA' as const, n: row.publicJwk.n!, e: row.publicJwk.e! },

@@ -128,7 +128,7 @@ export class LicenseIssuerService {
       attachments: [
         { filename: 'license.jwt', content: issued.token, contentType: 'application/jwt' },
         { filename: 'license-public-key.pem', content: this.keys.activePublicKeyPem, contentType: 'application/x-pem-file' },
-        { filename: KEY_CHAIN_ATTACHMENT, content: JSON.stringify({ keys: await this.keys.keyChain() }, null, 2), contentType: 'application/json' },
+        { filename: KEY_CHAIN_ATTACHMENT, content: JSON.stringify({ keys: await this.keys.keyChain(manager) }, null, 2), contentType: 'application/json' },
       ],
     });
     return issued;

@@ -148,7 +148,7 @@ function describeReply(operation: OperationObject, handler: object, components: 
   delete responses[defaultStatus];
   if (reply.schema) responses[status] = { description, content: { 'application/json': { schema: responseSchemaOf(reply.schema, components) } } };
   else if (reply.produces) responses[status] = { description, content: { [reply.produces]: { schema: { type: 'string' } } } };
-  else responses[status] = { description: 'No content.' };
+  else responses[status] = { description: status.startsWith('3') ? 'A redirect; the Location header says where.' : 'No content.' };
 }
 
 function describeOperation(operation: OperationObject, controller: Type, methodKey: string, components: Record<string, SchemaObject>): void {

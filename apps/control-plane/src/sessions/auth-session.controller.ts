@@ -15,6 +15,8 @@ import {
   setSessionCookies,
 } from './session-cookies.js';
 import { StaffSessionsService } from './staff-sessions.service.js';
+import { ApiReply } from '../openapi/api-reply.decorator.js';
+import { authSessionResponse, signedOutResponse } from './sessions.responses.js';
 
 export const OIDC_LOGIN_PATH = '/api/v1/auth/oidc/login';
 
@@ -32,6 +34,7 @@ export class AuthSessionController {
   /** Sends the browser to the IdP; `return_to` is a path on this origin to land on afterwards. */
   @Get('oidc/login')
   @Public()
+  @ApiReply({ summary: 'Start single sign-on: a redirect to the identity provider', status: 302 })
   async login(@Query('return_to') returnTo: unknown, @Res() response: Response): Promise<void> {
     const { url, browserSecret } = await this.signIn.begin(typeof returnTo === 'string' ? returnTo : undefined);
     setBrowserCookie(response, browserSecret, LOGIN_ATTEMPT_TTL_MS);
@@ -41,6 +44,7 @@ export class AuthSessionController {
   /** Where the IdP sends the browser back: a session cookie and the console, or the console with `?auth_error=CODE`. */
   @Get('oidc/callback')
   @Public()
+  @ApiReply({ summary: "The identity provider's return: a session cookie and a redirect to the console", status: 303 })
   async callback(@Req() request: Request & { id?: string }, @Res() response: Response): Promise<void> {
     clearBrowserCookie(response);
     try {
@@ -64,11 +68,12 @@ export class AuthSessionController {
   @Post('logout')
   @HttpCode(200)
   @RequireRole('viewer')
+  @ApiReply({ summary: 'Sign out of the console session', schema: signedOutResponse })
   async logout(@RequestActor() actor: Actor, @CurrentActor() by: AuditActor, @Res({ passthrough: true }) response: Response) {
     if (actor.kind !== 'session') throw new AppError(400, 'NOT_A_SESSION', 'Sign-out ends a console session; an API token is revoked instead.');
     await this.sessions.signOut(actor.id, by);
     clearSessionCookies(response);
-    return { signed_out: true };
+    return { signed_out: true as const };
   }
 
   /**
@@ -77,6 +82,7 @@ export class AuthSessionController {
    */
   @Get('session')
   @Public()
+  @ApiReply({ summary: 'Who the console is signed in as, and how to sign in', schema: authSessionResponse })
   async session(@Req() request: Request) {
     const oidc = { enabled: this.signIn.enabled, login_url: this.signIn.enabled ? OIDC_LOGIN_PATH : null };
     const fallback = this.signIn.enabled ? null : 'Single sign-on is not configured: sign in with a staff API token.';

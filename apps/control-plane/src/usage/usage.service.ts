@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.service.js';
 import { TenantsService } from '../tenants/tenants.service.js';
-import { limitAlerts, METERED_LIMITS, usageAgainst, usagePeriod, type LimitValues, type MeteredLimit } from './usage-thresholds.js';
+import { limitAlerts, usageAgainst, usagePeriod, type LimitValues, type MeteredLimit } from './usage-thresholds.js';
 import type { UsageReportInput } from './usage.schemas.js';
 
 export type UsageSource = 'saas' | 'phone_home';
@@ -99,7 +99,11 @@ export class UsageService {
       reported_at: usage?.reported_at.toISOString() ?? null,
       source: usage?.source ?? null,
       period: usagePeriod(this.clock.now()),
-      limits: Object.fromEntries(METERED_LIMITS.map((limit) => [limit, usageAgainst(current[limit], plan.limits?.[limit])])),
+      limits: {
+        users: usageAgainst(current.users, plan.limits?.users),
+        data_volume_gb: usageAgainst(current.data_volume_gb, plan.limits?.data_volume_gb),
+        ai_credits: usageAgainst(current.ai_credits, plan.limits?.ai_credits),
+      } satisfies Record<MeteredLimit, ReturnType<typeof usageAgainst>>,
     };
   }
 

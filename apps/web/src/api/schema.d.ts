@@ -85,6 +85,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a staff API token: a new secret, the old one valid for a grace period
+         * @description Requires a staff token with the **admin** role (or stronger).
+         */
+        post: operations["TokensController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start single sign-on: a redirect to the identity provider */
+        get: operations["AuthSessionController_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The identity provider's return: a session cookie and a redirect to the console */
+        get: operations["AuthSessionController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of the console session
+         * @description Requires a staff token with the **viewer** role (or stronger).
+         */
+        post: operations["AuthSessionController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the console is signed in as, and how to sign in */
+        get: operations["AuthSessionController_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live console sessions
+         * @description Requires a staff token with the **admin** role (or stronger).
+         */
+        get: operations["SessionsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a console session
+         * @description Requires a staff token with the **admin** role (or stronger).
+         */
+        post: operations["SessionsController_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -94,6 +225,23 @@ export interface paths {
         };
         /** The JSON Web Key Set of every signing key */
         get: operations["KeysController_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/license-key-chain.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every signing key, each endorsed by its predecessor */
+        get: operations["KeysController_keyChain"];
         put?: never;
         post?: never;
         delete?: never;
@@ -598,6 +746,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/entitlements/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the tenant's entitlements as Server-Sent Events
+         * @description Requires a staff token with the **viewer or service** role (or stronger).
+         */
+        get: operations["EntitlementsStreamController_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/license-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List license requests
+         * @description Takes a **support** staff token, or a billing session token of the same tenant.
+         */
+        get: operations["LicenseRequestsController_list"];
+        put?: never;
+        /**
+         * Request a license
+         * @description Takes a **support** staff token, or a billing session token of the same tenant.
+         */
+        post: operations["LicenseRequestsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/license-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a license request
+         * @description Takes a **support** staff token, or a billing session token of the same tenant.
+         */
+        get: operations["LicenseRequestsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/license-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a license request (issues the license)
+         * @description Requires a staff token with the **support** role (or stronger).
+         */
+        post: operations["LicenseRequestsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/license-requests/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a license request
+         * @description Requires a staff token with the **support** role (or stronger).
+         */
+        post: operations["LicenseRequestsController_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/license-requests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an open license request
+         * @description Takes a **support** staff token, or a billing session token of the same tenant.
+         */
+        post: operations["LicenseRequestsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/phone-home": {
         parameters: {
             query?: never;
@@ -871,6 +1143,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's latest usage against its plan's limits
+         * @description Requires a staff token with the **viewer or service** role (or stronger).
+         */
+        get: operations["UsageController_get"];
+        put?: never;
+        /**
+         * Report a SaaS plane's users, data volume and AI credits used
+         * @description Requires a staff token with the **service** role (or stronger).
+         */
+        post: operations["UsageController_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -881,8 +1177,8 @@ export interface components {
                 code: string;
                 /** @description What went wrong, for a human. */
                 message: string;
-                /** @description Field-level problems (validation) or other context. */
-                details?: unknown;
+                /** @description Field-level problems (validation) or other context; null when there is none. */
+                details: unknown;
                 /** @description Also in the X-Request-Id header and on every log line of the request. */
                 request_id?: string;
             };
@@ -902,6 +1198,62 @@ export interface components {
             lastUsedAt: string | null;
             /** Format: date-time */
             revokedAt: string | null;
+        };
+        AuthSession: {
+            authenticated: boolean;
+            /** @description Why not signed in (the 401 code), when `authenticated` is false. */
+            reason?: string;
+            /** @enum {string} */
+            via?: "token" | "session";
+            oidc: {
+                enabled: boolean;
+                login_url: string | null;
+            };
+            /** @description Offer sign-in with a pasted staff API token (single sign-on is off). */
+            token_sign_in: boolean;
+            message: string | null;
+            user?: {
+                name: string;
+                email: string | null;
+                subject: string | null;
+                /** @enum {string} */
+                role: "admin" | "support" | "viewer" | "service";
+                /** @description A token's scopes; null: everything its role allows. */
+                scopes: string[] | null;
+                tenant_id: string | null;
+            };
+            session?: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                idle_expires_at: string;
+                /** Format: date-time */
+                absolute_expires_at: string;
+            };
+            /** @description Send as `x-csrf-token` with every write made with the session cookie. */
+            csrf_token?: string;
+        };
+        StaffSession: {
+            /** Format: uuid */
+            id: string;
+            subject: string;
+            email: string | null;
+            name: string | null;
+            role: string;
+            groups: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** Format: date-time */
+            idle_expires_at: string;
+            /** Format: date-time */
+            absolute_expires_at: string;
+            source_address: string | null;
+            user_agent: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            revoked_by: string | null;
         };
         Plan: {
             id: string;
@@ -954,7 +1306,7 @@ export interface components {
             id: string;
             tenant_id: string | null;
             /** @enum {string} */
-            stage: "payment_failed" | "grace_ending" | "suspended" | "reactivated" | "canceled" | "license_issued" | "license_expiring" | "renewal_refused" | "phone_home_silent" | "clone_suspected" | "login_link";
+            stage: "payment_failed" | "grace_ending" | "suspended" | "reactivated" | "canceled" | "license_issued" | "license_expiring" | "renewal_refused" | "phone_home_silent" | "clone_suspected" | "login_link" | "license_requested" | "license_request_declined" | "api_token_expiring" | "limit_warning" | "limit_reached";
             recipient: string;
             /** @enum {string} */
             status: "pending" | "queued" | "sent" | "failed";
@@ -1040,6 +1392,41 @@ export interface components {
             /** Format: uuid */
             renewed_from?: string;
         };
+        /** @description A request for a license and its decision. */
+        LicenseRequest: {
+            /** Format: uuid */
+            id: string;
+            tenant_id: string;
+            /** @enum {string} */
+            kind: "new" | "renewal" | "upgrade" | "replacement";
+            /** @enum {string} */
+            status: "open" | "approved" | "declined" | "canceled";
+            /** @enum {string} */
+            deployment_mode: "on_prem" | "byoc";
+            environment: string | null;
+            /** @description The machine locking code the license is to be bound to. */
+            fingerprint: string | null;
+            plan_id: string;
+            addons: string[];
+            /** @description The plan or add-ons asked for go beyond the subscription. */
+            needs_plan_change: boolean;
+            /** Format: uuid */
+            replaces_license_id: string | null;
+            note: string | null;
+            requested_by: string;
+            /** Format: date-time */
+            created_at: string;
+            decided_by: string | null;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description Why it was declined (the customer reads it), or a note on the approval. */
+            decision_reason: string | null;
+            /**
+             * Format: uuid
+             * @description The license issued on approval.
+             */
+            license_id: string | null;
+        };
         PhoneHome: {
             /** Format: uuid */
             id: string;
@@ -1063,6 +1450,24 @@ export interface components {
                 /** Format: date-time */
                 period_end: string | null;
             } | null;
+        };
+        TenantUsage: {
+            tenant_id: string;
+            plan_name: string | null;
+            reported_at: string | null;
+            /** @enum {string|null} */
+            source: "saas" | "phone_home" | null;
+            /** @description The calendar month (UTC) limit emails are sent once in, e.g. 2026-11. */
+            period: string;
+            limits: {
+                [key: string]: {
+                    /** @description The latest reported figure; null until reported. */
+                    current: number | null;
+                    /** @description The plan's limit; null is unlimited. */
+                    limit: number | null;
+                    percent: number | null;
+                };
+            };
         };
     };
     responses: never;
@@ -1102,6 +1507,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1114,12 +1520,14 @@ export interface operations {
     AuditController_list: {
         parameters: {
             query?: {
+                actor_email?: string;
                 target_type?: string;
                 target_id?: string;
                 action?: string;
                 tenant_id?: string;
                 before?: unknown;
                 limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1186,6 +1594,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1204,6 +1613,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1222,6 +1632,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1262,6 +1673,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1280,6 +1692,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the admin role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1298,6 +1711,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1321,6 +1735,11 @@ export interface operations {
                     /** @enum {string} */
                     role: "admin" | "support" | "viewer" | "service";
                     tenant_id?: string;
+                    expires_at?: "never" | string;
+                    never_expires_reason?: string;
+                    scopes?: ("tenants:read" | "tenants:write" | "licenses:read" | "licenses:write" | "plans:read" | "plans:write" | "billing:read" | "entitlements:read" | "notifications:read" | "notifications:write" | "audit:read" | "tokens:read" | "tokens:write" | "sessions:read" | "sessions:write")[];
+                    /** Format: email */
+                    notify_email?: string;
                 };
             };
         };
@@ -1386,6 +1805,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1404,6 +1824,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the admin role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1431,6 +1852,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1471,6 +1893,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INVALID_ID",
                      *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1489,6 +1912,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1507,6 +1931,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the admin role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1543,6 +1968,510 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    TokensController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "support" | "viewer" | "service";
+                        tenantId: string | null;
+                        tokenPrefix: string;
+                        createdBy: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        lastUsedAt: string | null;
+                        /** Format: date-time */
+                        revokedAt: string | null;
+                        /** @description The token (`la_…`), shown only here. */
+                        token: string;
+                    };
+                };
+            };
+            /** @description The id is not a UUID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INVALID_ID",
+                     *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the admin role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `API_TOKEN_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AuthSessionController_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A redirect; the Location header says where. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AuthSessionController_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A redirect; the Location header says where. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AuthSessionController_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        signed_out: true;
+                    };
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AuthSessionController_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthSession"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SessionsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["StaffSession"][];
+                    };
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the admin role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SessionsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffSession"];
+                };
+            };
+            /** @description The id is not a UUID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INVALID_ID",
+                     *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the admin role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `SESSION_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1592,6 +2521,59 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    KeysController_keyChain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        active_kid: string;
+                        keys: {
+                            kid: string;
+                            jwk: {
+                                /** @enum {string} */
+                                kty: "RSA";
+                                n: string;
+                                e: string;
+                            };
+                            endorsed_by: string | null;
+                            endorsement: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1630,6 +2612,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1670,6 +2653,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1688,6 +2672,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1706,6 +2691,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1784,6 +2770,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1802,6 +2789,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1829,6 +2817,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1869,6 +2858,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1887,6 +2877,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1914,6 +2905,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -1993,6 +2985,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2011,6 +3004,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2038,6 +3032,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2053,6 +3048,7 @@ export interface operations {
                 q?: string;
                 limit?: number;
                 offset?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2072,6 +3068,8 @@ export interface operations {
                         total: number;
                         /** @description The `offset` of the next page; null on the last. */
                         next_offset: number | null;
+                        /** @description The `cursor` of the next page in id order; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -2110,6 +3108,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2128,6 +3127,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2146,6 +3146,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2219,6 +3220,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2237,6 +3239,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2264,6 +3267,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2304,6 +3308,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2322,6 +3327,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2349,6 +3355,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2423,6 +3430,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2441,6 +3449,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2468,6 +3477,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2508,6 +3518,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2526,6 +3537,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2553,6 +3565,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2632,6 +3645,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2650,6 +3664,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2686,6 +3701,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2708,14 +3724,10 @@ export interface operations {
             content: {
                 "application/json": {
                     plan_id?: string;
-                    /** @default [] */
                     addons?: string[];
                     /** @enum {string} */
                     billing_interval?: "monthly" | "annual";
-                    /**
-                     * @default active
-                     * @enum {string}
-                     */
+                    /** @enum {string} */
                     status?: "trialing" | "active" | "past_due" | "suspended" | "canceled";
                 };
             };
@@ -2765,6 +3777,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2783,6 +3796,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2819,6 +3833,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2832,10 +3847,11 @@ export interface operations {
         parameters: {
             query?: {
                 tenant_id?: string;
-                stage?: "payment_failed" | "grace_ending" | "suspended" | "reactivated" | "canceled" | "license_issued" | "license_expiring" | "renewal_refused" | "phone_home_silent" | "clone_suspected" | "login_link";
+                stage?: "payment_failed" | "grace_ending" | "suspended" | "reactivated" | "canceled" | "license_issued" | "license_expiring" | "renewal_refused" | "phone_home_silent" | "clone_suspected" | "login_link" | "license_requested" | "license_request_declined" | "api_token_expiring" | "limit_warning" | "limit_reached";
                 status?: "pending" | "queued" | "sent" | "failed";
                 limit?: number;
                 offset?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2889,6 +3905,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2907,6 +3924,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2925,6 +3943,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2965,6 +3984,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INVALID_ID",
                      *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -2983,6 +4003,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3001,6 +4022,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3028,6 +4050,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3068,6 +4091,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INVALID_ID",
                      *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3086,6 +4110,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3104,6 +4129,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3120,7 +4146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `NOTIFICATION_IN_FLIGHT`, `NOTIFICATION_NOT_RESENDABLE` */
+            /** @description `NOTIFICATION_IN_FLIGHT`, `NOTIFICATION_NOT_RESENDABLE`, `LICENSE_NOT_CURRENT` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,6 +4166,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3154,9 +4181,12 @@ export interface operations {
             query?: {
                 tenant_id?: string;
                 status?: "active" | "superseded" | "revoked";
+                environment?: string;
+                lineage_id?: string;
                 expiring_before?: unknown;
                 limit?: number;
                 offset?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -3210,6 +4240,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3228,6 +4259,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3246,6 +4278,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3275,6 +4308,10 @@ export interface operations {
                     read_only_period_days?: number;
                     fingerprint?: string;
                     max_active_uses?: number;
+                    max_machines?: number;
+                    environment?: string;
+                    /** Format: uuid */
+                    replaces?: string;
                 };
             };
         };
@@ -3327,6 +4364,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3345,6 +4383,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3354,6 +4393,15 @@ export interface operations {
             };
             /** @description `TENANT_NOT_FOUND`, `PLAN_NOT_FOUND` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `DEPLOYMENT_MODE_MISMATCH`, `LINEAGE_REVOKED` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3372,6 +4420,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3469,6 +4518,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3487,6 +4537,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3505,6 +4556,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3545,6 +4597,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INVALID_ID",
                      *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3563,6 +4616,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3581,6 +4635,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3608,6 +4663,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3678,6 +4734,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3696,6 +4753,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3732,6 +4790,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3793,6 +4852,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3861,6 +4921,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3879,6 +4940,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3897,6 +4959,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3980,6 +5043,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -3998,6 +5062,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4034,6 +5099,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4117,6 +5183,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4135,6 +5202,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4171,6 +5239,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4251,6 +5320,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4269,6 +5339,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4287,6 +5358,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4387,6 +5459,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4503,6 +5576,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4605,6 +5679,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4623,6 +5698,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4650,6 +5726,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4733,6 +5810,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4816,6 +5894,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4875,6 +5954,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4893,6 +5973,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer or service role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4920,6 +6001,741 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EntitlementsStreamController_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the viewer or service role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    LicenseRequestsController_list: {
+        parameters: {
+            query?: {
+                status?: "open" | "approved" | "declined" | "canceled";
+                tenant_id?: string;
+                kind?: "new" | "renewal" | "upgrade" | "replacement";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LicenseRequest"][];
+                        counts: {
+                            open: number;
+                            approved: number;
+                            declined: number;
+                            canceled: number;
+                        };
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; `details` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "VALIDATION_FAILED",
+                     *         "message": "The request body is invalid: tenant_id: Required.",
+                     *         "details": [
+                     *           {
+                     *             "field": "tenant_id",
+                     *             "message": "Required"
+                     *           }
+                     *         ],
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    LicenseRequestsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tenant_id: string;
+                    /** @enum {string} */
+                    kind: "new" | "renewal" | "upgrade" | "replacement";
+                    /** @enum {string} */
+                    deployment_mode?: "on_prem" | "byoc";
+                    environment?: string;
+                    fingerprint?: string;
+                    plan_id?: string;
+                    addons?: string[];
+                    /** Format: uuid */
+                    replaces_license_id?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseRequest"];
+                };
+            };
+            /** @description `UNKNOWN_ADDON` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `TENANT_NOT_FOUND`, `PLAN_NOT_FOUND`, `LICENSE_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `SUBSCRIPTION_INACTIVE`, `PLAN_NOT_IN_SUBSCRIPTION`, `LICENSE_REQUEST_EXISTS`, `RENEWAL_TOO_EARLY`, `NOT_RENEWABLE_ON_REQUEST`, `LICENSE_REVOKED`, `LICENSE_SUPERSEDED` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    LicenseRequestsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseRequest"];
+                };
+            };
+            /** @description The id is not a UUID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INVALID_ID",
+                     *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    LicenseRequestsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    plan_id?: string;
+                    addons?: string[];
+                    /** @enum {string} */
+                    deployment_mode?: "on_prem" | "byoc";
+                    fingerprint?: string;
+                    validity_days?: number;
+                    max_active_uses?: number;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["LicenseRequest"];
+                        /** @description The signed license (compact JWS), returned only here and in the license_issued email. */
+                        token: string;
+                        license: components["schemas"]["License"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `details` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "VALIDATION_FAILED",
+                     *         "message": "The request body is invalid: tenant_id: Required.",
+                     *         "details": [
+                     *           {
+                     *             "field": "tenant_id",
+                     *             "message": "Required"
+                     *           }
+                     *         ],
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_OPEN`, `PLAN_CHANGE_REQUIRED`, `SUBSCRIPTION_INACTIVE` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    LicenseRequestsController_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseRequest"];
+                };
+            };
+            /** @description The request is invalid; `details` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "VALIDATION_FAILED",
+                     *         "message": "The request body is invalid: tenant_id: Required.",
+                     *         "details": [
+                     *           {
+                     *             "field": "tenant_id",
+                     *             "message": "Required"
+                     *           }
+                     *         ],
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_OPEN` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    LicenseRequestsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseRequest"];
+                };
+            };
+            /** @description The id is not a UUID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INVALID_ID",
+                     *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `LICENSE_REQUEST_NOT_OPEN` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -4948,6 +6764,9 @@ export interface operations {
                         period_start: string;
                         /** Format: date-time */
                         period_end: string;
+                        users?: number;
+                        data_volume_gb?: number;
+                        ai_credits_used?: number;
                     };
                 };
             };
@@ -4991,7 +6810,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `LICENSE_REVOKED`, `LICENSE_SUPERSEDED`, `NOT_RENEWABLE_ON_PREM`, `FINGERPRINT_MISMATCH`, `CLONE_SUSPECTED`, `SUBSCRIPTION_INACTIVE` */
+            /** @description `LICENSE_REVOKED`, `NOT_RENEWABLE_ON_PREM`, `FINGERPRINT_MISMATCH`, `CLONE_SUSPECTED`, `SUBSCRIPTION_INACTIVE` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5029,6 +6848,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5100,6 +6920,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5118,6 +6939,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5145,6 +6967,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5225,6 +7048,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5243,6 +7067,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5270,6 +7095,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5354,6 +7180,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5372,6 +7199,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5390,6 +7218,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5431,6 +7260,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5483,6 +7313,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5550,6 +7381,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The billing session is unknown or expired; open a new login link.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5568,6 +7400,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5630,6 +7463,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The billing session is unknown or expired; open a new login link.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5648,6 +7482,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5695,6 +7530,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INVALID_ID",
                      *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5713,6 +7549,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The billing session is unknown or expired; open a new login link.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5749,6 +7586,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5796,6 +7634,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The billing session is unknown or expired; open a new login link.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5814,6 +7653,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5870,6 +7710,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The billing session is unknown or expired; open a new login link.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5888,6 +7729,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5924,6 +7766,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The billing session is unknown or expired; open a new login link.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5942,6 +7785,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -5997,6 +7841,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6015,6 +7860,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6042,6 +7888,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6085,6 +7932,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6103,6 +7951,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the viewer or service role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6121,6 +7970,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6168,6 +8018,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "INVALID_ID",
                      *         "message": "\"abc\" is not a UUID.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6186,6 +8037,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "UNAUTHENTICATED",
                      *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6204,6 +8056,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "FORBIDDEN",
                      *         "message": "This action needs the support role; the token has \"viewer\".",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }
@@ -6240,6 +8093,215 @@ export interface operations {
                      *       "error": {
                      *         "code": "INTERNAL",
                      *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    UsageController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantUsage"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the viewer or service role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    UsageController_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    users?: number;
+                    data_volume_gb?: number;
+                    ai_credits_used?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantUsage"];
+                };
+            };
+            /** @description The request is invalid; `details` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "VALIDATION_FAILED",
+                     *         "message": "The request body is invalid: tenant_id: Required.",
+                     *         "details": [
+                     *           {
+                     *             "field": "tenant_id",
+                     *             "message": "Required"
+                     *           }
+                     *         ],
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the service role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
                      *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
                      *       }
                      *     }

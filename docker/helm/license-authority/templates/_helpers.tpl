@@ -77,6 +77,17 @@ volumes:
       items:
         - key: {{ .Values.secrets.signingKey.key }}
           path: private-key.pem
+  {{- with .Values.secrets.nextSigningKey }}
+  {{- if .name }}
+  - name: next-signing-key
+    secret:
+      secretName: {{ .name }}
+      defaultMode: 0400
+      items:
+        - key: {{ .key }}
+          path: private-key.pem
+  {{- end }}
+  {{- end }}
   - name: data
     emptyDir: {}
 {{- end }}
@@ -95,6 +106,10 @@ env:
     value: '3000'
   - name: CP_LICENSE_PRIVATE_KEY_FILE
     value: /run/secrets/license-authority/private-key.pem
+  {{- if .Values.secrets.nextSigningKey.name }}
+  - name: CP_LICENSE_NEXT_PRIVATE_KEY_FILE
+    value: /run/secrets/license-authority-next/private-key.pem
+  {{- end }}
   - name: DATA_DIR
     value: /app/data
   - name: METRICS_PORT
@@ -107,6 +122,11 @@ volumeMounts:
   - name: signing-key
     mountPath: /run/secrets/license-authority
     readOnly: true
+  {{- if .Values.secrets.nextSigningKey.name }}
+  - name: next-signing-key
+    mountPath: /run/secrets/license-authority-next
+    readOnly: true
+  {{- end }}
   - name: data
     mountPath: /app/data
 {{- end }}
