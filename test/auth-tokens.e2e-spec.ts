@@ -105,7 +105,7 @@ describe('expiring, scoped, rotatable API tokens (end to end)', () => {
 
   it('rotates from the CLI too', async () => {
     const created = await createToken({ name: 'cli-rotated', role: 'viewer' });
-    const env = { DATABASE_URL: cp.config.DATABASE_URL!, CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY! };
+    const env = { DATABASE_URL: cp.database.url, CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY! };
     const cli = await runCli(['tokens', 'rotate', created.id], env);
     expect(cli.code).toBe(0);
     const printed = JSON.parse(cli.stdout) as { token: string; id: string };

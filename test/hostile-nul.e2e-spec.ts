@@ -112,7 +112,7 @@ describe('NUL bytes and lone surrogates in every kind of input (end to end)', ()
     const dir = mkdtempSync(join(tmpdir(), 'la-nul-'));
     writeFileSync(join(dir, 'token'), await withKid('a\u0000b'));
     const cli = await runCli(['licenses', 'inspect', '--token', join(dir, 'token')], {
-      DATABASE_URL: cp.config.DATABASE_URL!,
+      DATABASE_URL: cp.database.url,
       CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY!,
       NODE_ENV: 'test',
     });

@@ -62,7 +62,7 @@ describe('signing key rollover by endorsement (end to end, packed SDK)', () => {
 
     const nextKeyFile = join(directory, 'next-signing-key.pem');
     const rotated = await runCli(['keys', 'rotate', '--out', nextKeyFile, '--bits', '2048'], {
-      DATABASE_URL: cp.config.DATABASE_URL!,
+      DATABASE_URL: cp.database.url,
       CP_LICENSE_PRIVATE_KEY: oldPrivateKey,
       NODE_ENV: 'test',
     });

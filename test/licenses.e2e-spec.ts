@@ -14,7 +14,7 @@ describe('license issuance for support (end to end)', () => {
     cp = await startTestApp('licenses');
     // The test moves the clock past a year; a token with the default 90-day lifetime would expire on the way.
     const cli = await runCli(['tokens', 'create', '--role', 'admin', '--name', 'first-admin', '--expires', 'never', '--never-reason', 'test admin'], {
-      DATABASE_URL: cp.config.DATABASE_URL!,
+      DATABASE_URL: cp.database.url,
       CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY!,
       NODE_ENV: 'test',
     });
@@ -118,7 +118,7 @@ describe('license issuance for support (end to end)', () => {
   it('keeps the CLI JSON on stdout and its warnings on stderr, even with a generated development key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'la-cli-dev-'));
     try {
-      const cli = await runCli(['tokens', 'create', '--role', 'viewer', '--name', 'scripted'], { DATABASE_URL: cp.config.DATABASE_URL!, DATA_DIR: dir });
+      const cli = await runCli(['tokens', 'create', '--role', 'viewer', '--name', 'scripted'], { DATABASE_URL: cp.database.url, DATA_DIR: dir });
       expect(cli.code).toBe(0);
       expect(JSON.parse(cli.stdout)).toMatchObject({ token: expect.stringMatching(/^la_/), role: 'viewer' });
       expect(cli.stderr).toContain('USING A GENERATED DEVELOPMENT SIGNING KEY');

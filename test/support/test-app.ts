@@ -48,7 +48,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
-    DATABASE_URL: database.url,
+    ...(database.dataDir ? { DATA_DIR: database.dataDir } : { DATABASE_URL: database.url }),
     DATABASE_POOL_SIZE: '5',
     CP_LICENSE_PRIVATE_KEY: generateTestPrivateKeyPem(),
     LICENSE_ISSUER: 'https://cp.test.local',

@@ -1,16 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { embeddedDatabaseUrl } from '../../apps/control-plane/src/database/embedded-database.js';
 
 /** Admin connection used to create and drop one database per test file, so files run in parallel. */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
+  /** Postgres, or the embedded database's socket (reachable while an app that owns it runs). */
   url: string;
   name: string;
+  /** Set on the embedded database: the app gets DATA_DIR instead of DATABASE_URL. */
+  dataDir?: string;
   drop(): Promise<void>;
 }
 
+/** `TEST_EMBEDDED=1` (npm run test:embedded) runs a test file on the embedded default instead of Postgres. */
+export const TEST_EMBEDDED = process.env.TEST_EMBEDDED === '1';
+
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  if (TEST_EMBEDDED) return createEmbeddedTestDatabase(label);
   const name = `la_${label
     .replace(/[^a-z0-9]/gi, '_')
     .toLowerCase()
@@ -33,4 +44,15 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+function createEmbeddedTestDatabase(label: string): TestDatabase {
+  // Short: the socket's path must fit a unix socket address (107 bytes).
+  const dataDir = mkdtempSync(join(tmpdir(), 'la-'));
+  return {
+    url: embeddedDatabaseUrl(dataDir),
+    name: label,
+    dataDir,
+    drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
