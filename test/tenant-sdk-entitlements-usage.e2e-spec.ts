@@ -3,7 +3,7 @@ import { fastNotifications } from './support/notification-env.js';
 import { SmtpSink } from './support/smtp-sink.js';
 import { memoryLogger } from './support/tenant-sdk-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TenantEntitlements } from '../libs/tenant-sdk/src/index.js';
+import { loadTrustedKeys, PhoneHomeClient, TenantEntitlements, TenantLicense } from '../libs/tenant-sdk/src/index.js';
 
 /** Usage reported by a SaaS plane, shown against the plan's limits, and the 80% / 100% emails once per month. */
 describe('usage against limits (SaaS plane client and the real control plane)', () => {
@@ -83,17 +83,31 @@ describe('usage against limits (SaaS plane client and the real control plane)', 
     expect(await limitMails(4)).toHaveLength(4);
   });
 
-  it('stores the figures a BYOC plane sends with its phone-home, with the same emails', async () => {
+  it("stores the figures a BYOC plane sends with its phone-home (the SDK's usage callback), with the same emails", async () => {
     await createTenant(cp, support, 'initech', 'byoc');
     expect(
       (await cp.http('PUT', '/api/v1/tenants/initech/subscription', { token: support, body: { plan_id: 'operations', billing_interval: 'annual' } })).status,
     ).toBe(200);
     const issued = await cp.http('POST', '/api/v1/licenses', { token: support, body: { tenant_id: 'initech', deployment_mode: 'byoc' } });
-    const now = cp.clock.now().toISOString();
-    const renewed = await cp.http('POST', '/api/v1/phone-home', {
-      body: { license: issued.body.token, tp_version: '2.0.0', usage: { active_uses: 3, period_start: now, period_end: now, users: 90, data_volume_gb: 40 } },
+    const logger = memoryLogger();
+    const license = await TenantLicense.load({
+      keys: await loadTrustedKeys((await cp.http('GET', '/api/v1/public-key')).text),
+      issuer: cp.config.LICENSE_ISSUER,
+      audience: cp.config.LICENSE_AUDIENCE,
+      tpVersion: '2.0.0',
+      token: issued.body.token,
+      clock: cp.clock,
+      logger,
     });
-    expect(renewed.status).toBe(200);
+    const phoneHome = new PhoneHomeClient({
+      license,
+      cpUrl: cp.baseUrl,
+      tpVersion: '2.0.0',
+      usage: () => ({ users: 90, data_volume_gb: 40 }),
+      clock: cp.clock,
+      logger,
+    });
+    expect(await phoneHome.phoneHome()).toMatchObject({ outcome: 'renewed' });
     expect((await cp.http('GET', '/api/v1/tenants/initech/usage', { token: support })).body).toMatchObject({
       source: 'phone_home',
       limits: { users: { current: 90, limit: 100, percent: 90 }, data_volume_gb: { current: 40, limit: 500, percent: 8 } },

@@ -119,6 +119,31 @@ describe('PhoneHomeClient against a local HTTP server', () => {
     expect(logger.lines.join('\n')).not.toContain(currentToken.split('.')[2]);
   });
 
+  it("adds the plane's users, data volume and AI credits to the usage report, and drops figures the CP would refuse", async () => {
+    handler = json(503, { error: { code: 'UNAVAILABLE' } });
+    const { client } = await setup({ usage: () => ({ users: 42, data_volume_gb: 12.5, ai_credits_used: -3 }) });
+    await client.phoneHome();
+    expect(received[0].body.usage).toEqual({
+      active_uses: 1,
+      period_start: new Date(now.getTime() - DAY_MS).toISOString(),
+      period_end: now.toISOString(),
+      users: 42,
+      data_volume_gb: 12.5,
+    });
+  });
+
+  it('calls home without usage figures when the usage callback throws, and says so', async () => {
+    handler = json(503, { error: { code: 'UNAVAILABLE' } });
+    const { client, logger } = await setup({
+      usage: () => {
+        throw new Error('metrics store down');
+      },
+    });
+    await client.phoneHome();
+    expect(Object.keys(received[0].body.usage)).toEqual(['active_uses', 'period_start', 'period_end']);
+    expect(logger.lines.join('\n')).toContain('the usage callback failed: metrics store down');
+  });
+
   it('accepts a renewal signed in the same second when it names the current license in renewed_from', async () => {
     handler = renewWith(() => signer.sign({ ...licenseClaims(issuedAt), renewed_from: currentClaims.jti }));
     const { client } = await setup();

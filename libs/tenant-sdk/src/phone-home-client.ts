@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DAY_MS } from '../../license-core/src/index.js';
 import { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';
 import type { TenantLicense } from './tenant-license.js';
+import type { UsageReport } from './tenant-entitlements.js';
 
 /** The timer functions the client schedules with; tests pass fakes. */
 export interface SdkTimer {
@@ -27,6 +28,11 @@ export interface PhoneHomeOptions {
   allowInsecureHttp?: boolean;
   tpVersion: string;
   fingerprint?: string;
+  /**
+   * Current users, data volume and AI credits used, read at each call and reported against the license's
+   * limits (the CP emails the tenant at 80% and 100%). Omit a figure the plane cannot measure.
+   */
+  usage?: () => UsageReport | Promise<UsageReport>;
   /** `ATLASAI_OFFLINE_MODE=1`: never call home. */
   offlineMode?: boolean;
   /** `LICENSE_PHONE_HOME_INTERVAL_MS`, default 24 h. */
@@ -180,13 +186,32 @@ export class PhoneHomeClient {
     return undefined;
   }
 
+  /**
+   * The plane's own figures, kept only when plausible: a renewal must never fail because a usage callback
+   * threw or returned a negative or fractional count (the CP would refuse the whole call as invalid).
+   */
+  private async usageFigures(): Promise<UsageReport> {
+    if (!this.options.usage) return {};
+    let figures: UsageReport;
+    try {
+      figures = await this.options.usage();
+    } catch (error) {
+      this.logger.warn(`[license] Phone-home sends no usage figures: the usage callback failed: ${errorMessage(error)}`);
+      return {};
+    }
+    const count = (value: unknown) => (Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined);
+    const amount = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
+    const kept = { users: count(figures?.users), data_volume_gb: amount(figures?.data_volume_gb), ai_credits_used: count(figures?.ai_credits_used) };
+    return Object.fromEntries(Object.entries(kept).filter(([, value]) => value !== undefined));
+  }
+
   private async call(token: string): Promise<Exclude<PhoneHomeOutcome, { outcome: 'skipped' }>> {
     const license = this.options.license;
     const body = {
       license: token,
       tp_version: this.options.tpVersion,
       ...(this.options.fingerprint ? { fingerprint: this.options.fingerprint } : {}),
-      usage: license.activeUseReport(),
+      usage: { ...license.activeUseReport(), ...(await this.usageFigures()) },
     };
     const controller = new AbortController();
     const timeoutMs = this.options.timeoutMs ?? 30_000;

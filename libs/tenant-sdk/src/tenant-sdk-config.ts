@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EnforcementPolicy } from './enforcement.js';
 import { machineFingerprint } from './machine-fingerprint.js';
-import { insecureCpUrlProblem, PhoneHomeClient, type SdkTimer } from './phone-home-client.js';
+import { insecureCpUrlProblem, PhoneHomeClient, type PhoneHomeOptions, type SdkTimer } from './phone-home-client.js';
 import { consoleLogger, type SdkClock, type SdkLogger } from './sdk-logger.js';
 import { TenantLicense } from './tenant-license.js';
 import { loadTrustedKeys, loadTrustedKeysFromFile, type TrustedKeys } from './trusted-keys.js';
@@ -50,6 +50,8 @@ export interface TenantLicensingOptions {
   logger?: SdkLogger;
   fetch?: typeof fetch;
   timer?: SdkTimer;
+  /** BYOC: current users, data volume and AI credits used, sent with each phone-home (see PhoneHomeOptions.usage). */
+  usage?: PhoneHomeOptions['usage'];
 }
 
 export interface TenantLicensing {
@@ -102,6 +104,7 @@ export async function createTenantLicensing(options: TenantLicensingOptions): Pr
           tpVersion: options.tpVersion,
           fingerprint,
           intervalMs: config.LICENSE_PHONE_HOME_INTERVAL_MS,
+          usage: options.usage,
           fetch: options.fetch,
           clock: options.clock,
           timer: options.timer,
