@@ -6,6 +6,7 @@ import { entities } from './entities.js';
 
 /** Any fixed 64-bit number shared by every replica; it names the migration lock. */
 const MIGRATION_LOCK_ID = 4_242_001;
+const EMBEDDED_CONNECTION_TIMEOUT_MS = 60_000;
 
 type DatabaseConfig = Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR' | 'PORT'>;
 
@@ -22,7 +23,10 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   };
   // Without DATABASE_URL this process owns the embedded database and reaches it like any client: see embedded-database.ts.
   const url = config.DATABASE_URL ?? embeddedDatabaseUrl(config.DATA_DIR);
-  return { ...common, url, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 } };
+  // The embedded database runs one transaction at a time (even the connection handshake queues behind it),
+  // so a connection there waits its turn instead of failing after Postgres's 5 s.
+  const connectionTimeoutMillis = config.DATABASE_URL ? 5_000 : EMBEDDED_CONNECTION_TIMEOUT_MS;
+  return { ...common, url, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis } };
 }
 
 /** Runs pending migrations while holding a Postgres advisory lock, so replicas booting together don't race. */

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireEmbeddedDatabaseLock, liveHolder, type EmbeddedDatabaseHolder } from './embedded-database-lock.js';
+import { serializeProtocolSequences } from './pglite-protocol-queue.js';
 
 /** The Postgres default port only names the socket file (`.s.PGSQL.5432`); nothing listens on TCP. */
 const SOCKET_PORT = 5432;
@@ -45,6 +46,7 @@ export async function startEmbeddedDatabase(dataDir: string, port: number | null
     rmSync(socketPath, { force: true });
     db = await PGlite.create({ dataDir: join(resolve(dataDir), 'pglite') });
     server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: MAX_CONNECTIONS });
+    serializeProtocolSequences(server);
     await server.start();
     chmodSync(socketPath, 0o600);
   } catch (error) {
