@@ -5,7 +5,9 @@ import { unwrap, type ApiClient, type Schemas } from '../shared/api';
 import { saveFile } from '../shared/download';
 import { formatDate, formatDateTime, label, relativeDays } from '../shared/format';
 import { Badge, Banner, Card, Empty, ErrorNotice, Facts, Loading, useLoad } from '../shared/ui';
+import { REQUEST_KINDS } from '../shared/license-requests';
 import { ChangePlan } from './ChangePlan';
+import { downloadLicense, LicenseRequestsCard } from './LicenseRequests';
 import type { PortalSession } from './session';
 
 type Account = Awaited<ReturnType<typeof loadAccount>>;
@@ -47,7 +49,7 @@ function AccessBanner({ account }: { account: Account }) {
 }
 
 export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; session: PortalSession; onSignOut: () => Promise<void> }) {
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const account = useLoad(() => loadAccount(api), [api]);
   const licenses = useLoad(() => api.GET('/api/v1/portal/licenses').then(unwrap), [api]);
   const uses = useLoad(() => api.GET('/api/v1/portal/active-uses').then(unwrap), [api]);
@@ -68,12 +70,7 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
 
   const download = async (license: Schemas['License']) => {
     setActionError(undefined);
-    try {
-      const file = unwrap(await api.GET('/api/v1/portal/licenses/{id}/download', { params: { path: { id: license.id } } }));
-      saveFile(`license-${file.license_id}.jwt`, `${file.token}\n`, 'application/jwt');
-    } catch (error) {
-      setActionError(error);
-    }
+    await downloadLicense(api, license.id).catch(setActionError);
   };
 
   const downloadPublicKey = async () => {
@@ -82,6 +79,9 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
   };
 
   const checkout = params.get('checkout');
+  // The license_expiring email links here with ?request=renewal&license_id=…: the request form opens prefilled.
+  const requested = REQUEST_KINDS.find((kind) => kind.value === params.get('request'));
+  const prefill = requested ? { kind: requested.value, licenseId: params.get('license_id') ?? '' } : null;
   return (
     <>
       <header className="topbar">
@@ -155,7 +155,7 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
               {!licenses.data ? (
                 <Loading />
               ) : licenses.data.items.length === 0 ? (
-                <Empty>No licenses yet. Support issues them for your installations.</Empty>
+                <Empty>No licenses yet. Request one below: support issues it for your installation.</Empty>
               ) : (
                 <table className="table">
                   <thead>
@@ -173,7 +173,7 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
                   </thead>
                   <tbody>
                     {licenses.data.items.map((license) => (
-                      <tr key={license.id}>
+                      <tr key={license.id} id={`license-${license.id}`}>
                         <td>
                           <code title={license.id}>{license.id.slice(0, 8)}</code>
                         </td>
@@ -205,6 +205,16 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
                 </table>
               )}
             </Card>
+            {licenses.data && (
+              <LicenseRequestsCard
+                api={api}
+                tenantId={session.tenantId}
+                licenses={licenses.data.items}
+                currentPlan={account.data.subscription ? { id: account.data.subscription.plan_id, addons: account.data.subscription.addons } : null}
+                prefill={prefill}
+                onPrefillUsed={() => prefill && setParams({}, { replace: true })}
+              />
+            )}
             <Card title="Installations" id="installations-heading">
               {!licenses.data ? (
                 <Loading />
