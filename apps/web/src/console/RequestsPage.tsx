@@ -58,7 +58,7 @@ export function RequestsTable({ items, showTenant = true }: { items: LicenseRequ
       <tbody>
         {items.map((request) => (
           <tr key={request.id} className="clickable">
-            <td>
+            <td className="nowrap">
               <Link to={`/requests/${request.id}`} aria-label={`Request ${request.id.slice(0, 8)}: ${kindLabel(request.kind)} for ${request.tenant_id}`}>
                 {formatDateTime(request.created_at)}
               </Link>

@@ -8,7 +8,7 @@ import { Badge, Banner, Card, Empty, ErrorNotice, Facts, Loading, useLoad } from
 import { REQUEST_KINDS } from '../shared/license-requests';
 import { ChangePlan } from './ChangePlan';
 import { downloadLicense, LicenseRequestsCard } from './LicenseRequests';
-import type { PortalSession } from './session';
+import { takeRequestLink, type PortalSession } from './session';
 
 type Account = Awaited<ReturnType<typeof loadAccount>>;
 
@@ -50,6 +50,7 @@ function AccessBanner({ account }: { account: Account }) {
 
 export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; session: PortalSession; onSignOut: () => Promise<void> }) {
   const [params, setParams] = useSearchParams();
+  const [pendingLink] = useState(takeRequestLink);
   const account = useLoad(() => loadAccount(api), [api]);
   const licenses = useLoad(() => api.GET('/api/v1/portal/licenses').then(unwrap), [api]);
   const uses = useLoad(() => api.GET('/api/v1/portal/active-uses').then(unwrap), [api]);
@@ -80,8 +81,10 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
 
   const checkout = params.get('checkout');
   // The license_expiring email links here with ?request=renewal&license_id=…: the request form opens prefilled.
-  const requested = REQUEST_KINDS.find((kind) => kind.value === params.get('request'));
-  const prefill = requested ? { kind: requested.value, licenseId: params.get('license_id') ?? '' } : null;
+  // Opened while signed out, the link was stashed and comes back here after the sign-in link.
+  const link = params.get('request') ? params : pendingLink;
+  const requested = REQUEST_KINDS.find((kind) => kind.value === link?.get('request'));
+  const prefill = requested ? { kind: requested.value, licenseId: link?.get('license_id') ?? '' } : null;
   return (
     <>
       <header className="topbar">

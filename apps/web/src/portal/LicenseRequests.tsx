@@ -116,7 +116,7 @@ export function LicenseRequestsCard({
           <tbody>
             {items.map((request) => (
               <tr key={request.id}>
-                <td>{formatDate(request.created_at)}</td>
+                <td className="nowrap">{formatDate(request.created_at)}</td>
                 <td>
                   {kindLabel(request.kind)}
                   {request.replaces_license_id && (
@@ -147,7 +147,7 @@ export function LicenseRequestsCard({
                     </button>
                   )}
                   {request.license_id && (
-                    <div className="row">
+                    <div className="row nowrap">
                       <a href={`#license-${request.license_id}`}>
                         License <code>{request.license_id.slice(0, 8)}</code>
                       </a>

@@ -6,6 +6,9 @@ import { ErrorNotice, useLoad } from '../shared/ui';
 
 type License = Schemas['License'];
 
+/** The API's renewal window (seed 004: "request a renewal when less than 30 days remain"); the API has the last word. */
+const RENEWAL_WINDOW_DAYS = 30;
+
 export interface RequestPrefill {
   kind: LicenseRequestKind;
   licenseId: string;
@@ -59,6 +62,9 @@ export function RequestLicenseForm({
   const takesOver = kind === 'renewal' || kind === 'replacement';
   const candidates = replaceable(licenses, kind);
   const fingerprintProblem = lockingCodeProblem(form.fingerprint);
+  const renewing = kind === 'renewal' ? licenses.find((license) => license.id === form.replaces_license_id) : undefined;
+  const opensAt = renewing ? new Date(renewing.expires_at).getTime() - RENEWAL_WINDOW_DAYS * 86_400_000 : 0;
+  const renewableFrom = opensAt > Date.now() ? new Date(opensAt).toISOString() : null;
   const planId = form.plan_id || currentPlan?.id || '';
   const offered = plans.data?.items.find((plan) => plan.id === planId)?.available_addons ?? [];
   const included = (addon: string) => currentPlan?.id === planId && currentPlan.addons.includes(addon);
@@ -121,10 +127,11 @@ export function RequestLicenseForm({
               )}
               {candidates.map((license) => (
                 <option key={license.id} value={license.id}>
-                  {license.id.slice(0, 8)} · {license.claims.plan_name} · {modeLabel(license.deployment_mode)} · expires {formatDate(license.expires_at)}
+                  {license.id.slice(0, 8)} · {modeLabel(license.deployment_mode)} · expires {formatDate(license.expires_at)}
                 </option>
               ))}
             </select>
+            {renewableFrom && <span className="hint">Renewals for this license open on {formatDate(renewableFrom)}, 30 days before it expires.</span>}
           </label>
         )}
         <label>
