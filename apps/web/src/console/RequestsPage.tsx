@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { unwrap } from '../shared/api';
 import { formatDateTime, label, relativeDays } from '../shared/format';
-import { kindLabel, LockingCode, REQUEST_STATUSES, RequestTerms, type LicenseRequest, type LicenseRequestStatus } from '../shared/license-requests';
+import { kindLabel, REQUEST_STATUSES, RequestCells, type LicenseRequest, type LicenseRequestStatus } from '../shared/license-requests';
 import { Badge, Card, Empty, ErrorNotice, Loading } from '../shared/ui';
 import { useStaff } from './staff';
 
@@ -69,20 +69,7 @@ export function RequestsTable({ items, showTenant = true }: { items: LicenseRequ
                 <Link to={`/tenants/${request.tenant_id}`}>{request.tenant_id}</Link>
               </td>
             )}
-            <td>
-              {kindLabel(request.kind)}
-              {request.needs_plan_change && (
-                <div>
-                  <span className="badge badge-warn">needs plan change</span>
-                </div>
-              )}
-            </td>
-            <td>
-              <RequestTerms request={request} />
-            </td>
-            <td>
-              <LockingCode code={request.fingerprint} />
-            </td>
+            <RequestCells request={request} kindNote={request.needs_plan_change && <span className="badge badge-warn">needs plan change</span>} />
             <td>
               <Badge value={request.status} />
             </td>

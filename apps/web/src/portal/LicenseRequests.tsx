@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { unwrap, type ApiClient, type Schemas } from '../shared/api';
 import { saveFile } from '../shared/download';
 import { formatDate } from '../shared/format';
-import { kindLabel, LockingCode, RequestTerms, type LicenseRequest } from '../shared/license-requests';
+import { kindLabel, RequestCells, type LicenseRequest } from '../shared/license-requests';
 import { Badge, Banner, Card, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
 import { RequestLicenseForm, type RequestPrefill } from './RequestLicenseForm';
 
@@ -117,20 +117,16 @@ export function LicenseRequestsCard({
             {items.map((request) => (
               <tr key={request.id}>
                 <td className="nowrap">{formatDate(request.created_at)}</td>
-                <td>
-                  {kindLabel(request.kind)}
-                  {request.replaces_license_id && (
-                    <div className="muted">
-                      of <code title={request.replaces_license_id}>{request.replaces_license_id.slice(0, 8)}</code>
-                    </div>
-                  )}
-                </td>
-                <td>
-                  <RequestTerms request={request} />
-                </td>
-                <td>
-                  <LockingCode code={request.fingerprint} />
-                </td>
+                <RequestCells
+                  request={request}
+                  kindNote={
+                    request.replaces_license_id && (
+                      <span className="muted">
+                        of <code title={request.replaces_license_id}>{request.replaces_license_id.slice(0, 8)}</code>
+                      </span>
+                    )
+                  }
+                />
                 <td>
                   <Badge value={request.status} />
                   {request.status === 'declined' && request.decision_reason && <div className="reason">{request.decision_reason}</div>}

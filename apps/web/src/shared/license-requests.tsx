@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Schemas } from './api';
 import { label } from './format';
 
@@ -59,4 +60,22 @@ export function RequestTerms({ request }: { request: LicenseRequest }) {
 export function LockingCode({ code }: { code: string | null }) {
   if (!code) return <span className="muted">none</span>;
   return <code title={code}>{code.slice(0, 12)}…</code>;
+}
+
+/** The kind, terms and locking code cells of a request's row, in the console's queue and the portal's list alike. */
+export function RequestCells({ request, kindNote }: { request: LicenseRequest; kindNote?: ReactNode }) {
+  return (
+    <>
+      <td>
+        {kindLabel(request.kind)}
+        {kindNote && <div>{kindNote}</div>}
+      </td>
+      <td>
+        <RequestTerms request={request} />
+      </td>
+      <td>
+        <LockingCode code={request.fingerprint} />
+      </td>
+    </>
+  );
 }
