@@ -199,4 +199,36 @@ test.describe('license requests', () => {
     await expect(mine.getByRole('row').filter({ hasText: 'Replacement' })).toContainText('canceled');
     await expect(requests.getByRole('button', { name: /^Cancel .* request$/ })).toHaveCount(0);
   });
+
+  test('the queue pages oldest first: 25 requests, then "Load more"', async ({ browser, cp }) => {
+    const admin = await cp.token('admin', 'queue-setup');
+    expect(
+      (
+        await cp.http('POST', '/api/v1/tenants', {
+          token: admin,
+          body: { id: 'hooli', name: 'Hooli', contact_email: 'it@hooli.example', deployment_mode: 'byoc' },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await cp.http('PUT', '/api/v1/tenants/hooli/subscription', { token: admin, body: { plan_id: 'core', billing_interval: 'monthly' } })).status).toBe(
+      200,
+    );
+    // Support asks on the customer's behalf, one installation after another.
+    for (let index = 1; index <= 27; index += 1) {
+      const environment = `edge-${String(index).padStart(2, '0')}`;
+      const asked = await cp.http('POST', '/api/v1/license-requests', { token: admin, body: { tenant_id: 'hooli', kind: 'new', environment } });
+      expect(asked.status).toBe(201);
+    }
+    const staff = await staffPage(browser);
+    await staffSignIn(staff, cp.baseUrl, await cp.token('support', 'queue-support'), '/requests');
+    const rows = staff.getByRole('table').getByRole('row');
+    await expect(rows).toHaveCount(26);
+    await expect(rows.nth(1)).toContainText('edge-01');
+    await expect(staff.getByText('Showing 25 of 27')).toBeVisible();
+    await staff.getByRole('button', { name: 'Load more' }).click();
+    await expect(rows).toHaveCount(28);
+    await expect(rows.nth(27)).toContainText('edge-27');
+    await expect(staff.getByRole('button', { name: 'Load more' })).toHaveCount(0);
+    await checkPage(staff, 'console-requests-load-more');
+  });
 });
