@@ -109,7 +109,7 @@ console.log(JSON.stringify(license.status()));`,
 
     const [alert] = await smtp.waitFor(1, to('support@atlastechlab.test', created.body.id));
     expect(alert!.subject).toBe('[support] INITECH requests a new license (prod)');
-    expect(alert!.text).toContain(`https://cp.atlastechlab.test/console#/requests/${created.body.id}`);
+    expect(alert!.text).toContain(`https://cp.atlastechlab.test/console/requests/${created.body.id}`);
     expect(alert!.text).toContain(`Machine locking code: ${lockingCode(PROD_MACHINE)}`);
     expect(alert!.text).toContain('Note from the customer: Production cluster in Frankfurt');
 

@@ -100,7 +100,7 @@ export class LicenseRequestsService {
             replaces_license_id: request.replacesLicenseId,
             note: request.note,
             requested_by: by.actor,
-            console_url: `${this.config.CONSOLE_URL}#/requests/${request.id}`,
+            console_url: `${this.config.CONSOLE_URL}/requests/${request.id}`,
           },
         });
         return request;

@@ -5,6 +5,8 @@ import { Card, ErrorNotice, Loading } from '../shared/ui';
 import { AlertsPage } from './AlertsPage';
 import { InspectPage } from './InspectPage';
 import { PlansPage } from './PlansPage';
+import { RequestPage } from './RequestPage';
+import { RequestsPage } from './RequestsPage';
 import { can, StaffContext, storedToken, type StaffRole } from './staff';
 import { TenantPage } from './TenantPage';
 import { TenantsPage } from './TenantsPage';
@@ -70,6 +72,7 @@ export function ConsoleApp() {
           <NavLink to="/" end>
             Tenants
           </NavLink>
+          <NavLink to="/requests">License requests</NavLink>
           <NavLink to="/inspect">Token inspector</NavLink>
           <NavLink to="/alerts">Clone alerts</NavLink>
           <NavLink to="/plans">Plans &amp; prices</NavLink>
@@ -87,6 +90,8 @@ export function ConsoleApp() {
           <Routes>
             <Route path="/" element={<TenantsPage />} />
             <Route path="/tenants/:id" element={<TenantPage />} />
+            <Route path="/requests" element={<RequestsPage />} />
+            <Route path="/requests/:id" element={<RequestPage />} />
             <Route path="/inspect" element={<InspectPage />} />
             <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/plans" element={<PlansPage />} />

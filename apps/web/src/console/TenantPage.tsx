@@ -5,6 +5,7 @@ import { ErrorNotice, Facts, Loading, useLoad } from '../shared/ui';
 import { useStaff } from './staff';
 import { ActiveUsesSection } from './tenant/ActiveUsesSection';
 import { AuditSection } from './tenant/AuditSection';
+import { LicenseRequestsSection } from './tenant/LicenseRequestsSection';
 import { LicensesSection } from './tenant/LicensesSection';
 import { NotificationsSection } from './tenant/NotificationsSection';
 import { PhoneHomesSection } from './tenant/PhoneHomesSection';
@@ -37,6 +38,7 @@ export function TenantPage() {
         />
         <SubscriptionSection tenantId={id} />
         <LicensesSection tenantId={id} />
+        <LicenseRequestsSection tenantId={id} />
         <PhoneHomesSection tenantId={id} />
         <ActiveUsesSection tenantId={id} />
         <NotificationsSection tenantId={id} />

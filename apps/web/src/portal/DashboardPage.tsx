@@ -5,8 +5,10 @@ import { unwrap, type ApiClient, type Schemas } from '../shared/api';
 import { saveFile } from '../shared/download';
 import { formatDate, formatDateTime, label, relativeDays } from '../shared/format';
 import { Badge, Banner, Card, Empty, ErrorNotice, Facts, Loading, useLoad } from '../shared/ui';
+import { REQUEST_KINDS } from '../shared/license-requests';
 import { ChangePlan } from './ChangePlan';
-import type { PortalSession } from './session';
+import { downloadLicense, LicenseRequestsCard } from './LicenseRequests';
+import { takeRequestLink, type PortalSession } from './session';
 
 type Account = Awaited<ReturnType<typeof loadAccount>>;
 
@@ -47,7 +49,8 @@ function AccessBanner({ account }: { account: Account }) {
 }
 
 export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; session: PortalSession; onSignOut: () => Promise<void> }) {
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
+  const [pendingLink] = useState(takeRequestLink);
   const account = useLoad(() => loadAccount(api), [api]);
   const licenses = useLoad(() => api.GET('/api/v1/portal/licenses').then(unwrap), [api]);
   const uses = useLoad(() => api.GET('/api/v1/portal/active-uses').then(unwrap), [api]);
@@ -68,12 +71,7 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
 
   const download = async (license: Schemas['License']) => {
     setActionError(undefined);
-    try {
-      const file = unwrap(await api.GET('/api/v1/portal/licenses/{id}/download', { params: { path: { id: license.id } } }));
-      saveFile(`license-${file.license_id}.jwt`, `${file.token}\n`, 'application/jwt');
-    } catch (error) {
-      setActionError(error);
-    }
+    await downloadLicense(api, license.id).catch(setActionError);
   };
 
   const downloadPublicKey = async () => {
@@ -82,6 +80,11 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
   };
 
   const checkout = params.get('checkout');
+  // The license_expiring email links here with ?request=renewal&license_id=…: the request form opens prefilled.
+  // Opened while signed out, the link was stashed and comes back here after the sign-in link.
+  const link = params.get('request') ? params : pendingLink;
+  const requested = REQUEST_KINDS.find((kind) => kind.value === link?.get('request'));
+  const prefill = requested ? { kind: requested.value, licenseId: link?.get('license_id') ?? '' } : null;
   return (
     <>
       <header className="topbar">
@@ -155,7 +158,7 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
               {!licenses.data ? (
                 <Loading />
               ) : licenses.data.items.length === 0 ? (
-                <Empty>No licenses yet. Support issues them for your installations.</Empty>
+                <Empty>No licenses yet. Request one below: support issues it for your installation.</Empty>
               ) : (
                 <table className="table">
                   <thead>
@@ -173,7 +176,7 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
                   </thead>
                   <tbody>
                     {licenses.data.items.map((license) => (
-                      <tr key={license.id}>
+                      <tr key={license.id} id={`license-${license.id}`}>
                         <td>
                           <code title={license.id}>{license.id.slice(0, 8)}</code>
                         </td>
@@ -205,6 +208,16 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
                 </table>
               )}
             </Card>
+            {licenses.data && (
+              <LicenseRequestsCard
+                api={api}
+                tenantId={session.tenantId}
+                licenses={licenses.data.items}
+                currentPlan={account.data.subscription ? { id: account.data.subscription.plan_id, addons: account.data.subscription.addons } : null}
+                prefill={prefill}
+                onPrefillUsed={() => prefill && setParams({}, { replace: true })}
+              />
+            )}
             <Card title="Installations" id="installations-heading">
               {!licenses.data ? (
                 <Loading />

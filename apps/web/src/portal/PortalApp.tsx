@@ -3,7 +3,7 @@ import { Route, Routes } from 'react-router';
 import { createApiClient, unwrap } from '../shared/api';
 import { Loading } from '../shared/ui';
 import { DashboardPage } from './DashboardPage';
-import { loadSession, saveSession, takeLoginToken, type PortalSession } from './session';
+import { loadSession, saveSession, stashRequestLink, takeLoginToken, type PortalSession } from './session';
 import { SignInPage } from './SignInPage';
 
 export function PortalApp() {
@@ -23,6 +23,10 @@ export function PortalApp() {
       ),
     [],
   );
+
+  useEffect(() => {
+    if (!session) stashRequestLink();
+  }, []);
 
   useEffect(() => {
     if (!loginToken) return;
