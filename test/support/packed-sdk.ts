@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 export type TenantSdk = typeof import('../../libs/tenant-sdk/src/index.js');
@@ -10,6 +11,29 @@ export type PackedSdkNest = typeof import('../../libs/tenant-sdk/src/nest-licens
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
+/** `npm pack` rebuilds libs/tenant-sdk/dist (prepack): two test files packing at once would delete each other's build. */
+const PACK_LOCK = join(tmpdir(), 'la-tenant-sdk-pack.lock');
+const STALE_LOCK_MS = 5 * 60_000;
+
+async function whileHoldingPackLock<T>(work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(PACK_LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A test process killed while packing leaves its lock behind.
+      const age = Date.now() - (statSync(PACK_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(PACK_LOCK, { recursive: true, force: true });
+      await sleep(250);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(PACK_LOCK, { recursive: true, force: true });
+  }
+}
 
 export interface PackedSdk {
   /** The empty project the tarball is installed in. */
@@ -32,7 +56,9 @@ export interface PackedSdk {
  */
 export async function installPackedSdk(): Promise<PackedSdk> {
   const directory = mkdtempSync(join(tmpdir(), 'sdk-pack-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', directory], { cwd: join(ROOT, 'libs/tenant-sdk'), timeout: 120_000 });
+  const { stdout } = await whileHoldingPackLock(() =>
+    run('npm', ['pack', '--json', '--pack-destination', directory], { cwd: join(ROOT, 'libs/tenant-sdk'), timeout: 180_000 }),
+  );
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   const consumer = join(directory, 'consumer');
   const installed = join(consumer, 'node_modules/@atlasai/tenant-sdk');
