@@ -396,3 +396,32 @@ describe('staff sign-in through a real OpenID provider (end to end)', () => {
     });
   });
 });
+
+describe('staff sign-in while the identity provider is down', () => {
+  let cp: TestApp;
+
+  beforeAll(async () => {
+    const [port, deadIdpPort] = await Promise.all([freePort(), freePort()]);
+    cp = await startTestApp('staff-oidc-down', {
+      port,
+      env: {
+        OIDC_ISSUER_URL: `http://127.0.0.1:${deadIdpPort}`,
+        OIDC_CLIENT_ID: 'license-authority',
+        OIDC_REDIRECT_URL: `http://127.0.0.1:${port}/api/v1/auth/oidc/callback`,
+        OIDC_ROLE_MAPPING: 'atlas-admins=admin',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await cp?.destroy();
+  });
+
+  it('sends the browser back to the console with a reason instead of showing it a JSON error', async () => {
+    const login = await fetch(`${cp.baseUrl}/api/v1/auth/oidc/login`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/console/?auth_error=OIDC_UNAVAILABLE');
+    expect(login.headers.getSetCookie()).toEqual([]);
+    expect((await cp.http('GET', '/api/v1/auth/session')).body).toMatchObject({ authenticated: false, oidc: { enabled: true } });
+  });
+});
