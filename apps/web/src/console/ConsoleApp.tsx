@@ -104,13 +104,13 @@ export function ConsoleApp() {
           <NavLink to="/alerts">Clone alerts</NavLink>
           <NavLink to="/plans">Plans &amp; prices</NavLink>
           {can(who.role, 'admin') && <NavLink to="/tokens">Staff tokens</NavLink>}
-          {can(who.role, 'admin') && <NavLink to="/sessions">Sessions</NavLink>}
+          {can(who.role, 'admin') && auth.oidc.enabled && <NavLink to="/sessions">Sessions</NavLink>}
           <div className="who">
             <div className="who-name">{who.name}</div>
             {who.email && who.email !== who.name && <div>{who.email}</div>}
             <div>
               {who.role}
-              {who.sessionId ? ' · single sign-on' : ''}
+              {who.sessionId ? ' · single sign-on' : ' · API token'}
             </div>
             <button className="secondary small" onClick={() => void signOut()}>
               Sign out

@@ -13,15 +13,15 @@ export function SessionsPage() {
 
   if (!can(role, 'admin')) return <Banner tone="info" title="Sessions are for admins." />;
 
-  const revoke = async (id: string, who: string) => {
+  const revoke = (id: string, who: string) => {
     setError(undefined);
-    try {
-      unwrap(await api.POST('/api/v1/sessions/{id}/revoke', { params: { path: { id } } }));
-      setEnded(who);
-      sessions.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    api
+      .POST('/api/v1/sessions/{id}/revoke', { params: { path: { id } } })
+      .then(unwrap)
+      .then(() => {
+        setEnded(who);
+        sessions.reload();
+      }, setError);
   };
 
   return (
@@ -50,7 +50,7 @@ export function SessionsPage() {
                   <th scope="col">Person</th>
                   <th scope="col">Role</th>
                   <th scope="col">Signed in</th>
-                  <th scope="col">Ends</th>
+                  <th scope="col">Ends if idle</th>
                   <th scope="col">From</th>
                   <th scope="col">
                     <span className="muted">Actions</span>
@@ -83,7 +83,7 @@ export function SessionsPage() {
                         {session.id === sessionId ? (
                           <span className="muted">This session</span>
                         ) : (
-                          <button className="small danger" onClick={() => void revoke(session.id, who)} aria-label={`End session of ${who}`}>
+                          <button className="small danger" onClick={() => revoke(session.id, who)} aria-label={`End session of ${who}`}>
                             End session
                           </button>
                         )}
