@@ -110,7 +110,10 @@ export class OidcSignInService {
       });
     } catch (error) {
       this.logger.warn(`OIDC code exchange refused: ${(error as Error).message}`);
-      throw new SignInRefused('OIDC_CODE_REJECTED', 'The identity provider did not accept the sign-in (a used or expired code); start again.');
+      throw new SignInRefused(
+        'OIDC_CODE_REJECTED',
+        "The identity provider's answer was not accepted (a used or expired code, or an ID token that failed verification); start again.",
+      );
     }
     const claims = tokens.claims()!;
     const profile: Record<string, unknown> =
