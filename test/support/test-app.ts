@@ -39,6 +39,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Captures the JSON log lines; without it the app logs nothing. */
   logs?: DestinationStream;
+  /** A fixed loopback port (default: any free one), for callers that must know the URL before the app boots. */
+  port?: number;
 }
 
 /** Boots the real app on a fresh Postgres database and a loopback port. */
@@ -56,7 +58,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
     ...options.env,
   });
   const app = await createApp(config, { clock, machineClock: options.machineClock, ...(options.logs ? { logDestination: options.logs } : { logger: false }) });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const close = () => app.close();

@@ -43,7 +43,7 @@ test.describe('support console', () => {
     await expect(licenses.getByRole('row')).toHaveCount(2);
     await expect(licenses.getByRole('row').nth(1)).toContainText('active');
 
-    // Resent while the license is current: a revoked license's email is refused (LICENSE_NOT_CURRENT).
+    // Resent while the license is current: the API refuses to email a revoked license again (LICENSE_NOT_CURRENT).
     const notifications = page.getByRole('region', { name: 'Notifications' });
     const [issuedMail] = await cp.mail.waitFor(1, (mail) => mail.envelope.to.includes('it@globex.example'));
     expect(issuedMail.attachments.map((attachment) => attachment.filename)).toContain('license.jwt');

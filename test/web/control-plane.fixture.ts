@@ -63,11 +63,17 @@ async function call(baseUrl: string, method: string, path: string, options: { to
   return { status: response.status, headers: response.headers, body, text };
 }
 
-export const test = base.extend<object, { cp: ControlPlane }>({
+/** More for the control plane: a port known in advance (an IdP's redirect URL names it) and extra environment. */
+export interface ControlPlaneOptions {
+  port?: number;
+  env?: Record<string, string>;
+}
+
+export const test = base.extend<object, { cp: ControlPlane; cpOptions: ControlPlaneOptions }>({
+  cpOptions: [{}, { scope: 'worker', option: true }],
   cp: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const [database, stripe, mail, port] = await Promise.all([createTestDatabase('web'), FakeStripe.start(), SmtpSink.start(), freePort()]);
+    async ({ cpOptions }, use) => {
+      const [database, stripe, mail, port] = await Promise.all([createTestDatabase('web'), FakeStripe.start(), SmtpSink.start(), cpOptions.port ?? freePort()]);
       const dataDir = mkdtempSync(join(tmpdir(), 'la-web-'));
       const baseUrl = `http://127.0.0.1:${port}`;
       const env: Record<string, string> = {
@@ -85,6 +91,7 @@ export const test = base.extend<object, { cp: ControlPlane }>({
         CHECKOUT_CANCEL_URL: `${baseUrl}/portal?checkout=canceled`,
         NOTIFICATION_RELAY_INTERVAL_MS: '200',
         ...stripe.env(),
+        ...cpOptions.env,
       };
       let output = '';
       const child = spawn(process.execPath, ['--enable-source-maps', MAIN], {

@@ -36,9 +36,17 @@ export class AuthSessionController {
   @Public()
   @ApiReply({ summary: 'Start single sign-on: a redirect to the identity provider', status: 302 })
   async login(@Query('return_to') returnTo: unknown, @Res() response: Response): Promise<void> {
-    const { url, browserSecret } = await this.signIn.begin(typeof returnTo === 'string' ? returnTo : undefined);
-    setBrowserCookie(response, browserSecret, LOGIN_ATTEMPT_TTL_MS);
-    response.redirect(302, url);
+    let started: { url: string; browserSecret: string };
+    try {
+      started = await this.signIn.begin(typeof returnTo === 'string' ? returnTo : undefined);
+    } catch (error) {
+      // A browser followed a link here: an IdP outage is a message on the console's sign-in page, not a JSON body.
+      if (!(error instanceof AppError) || error.status !== 503) throw error;
+      this.logger.warn(`sign-in not started: ${error.code}: ${error.message}`);
+      return response.redirect(303, `${DEFAULT_RETURN_TO}?auth_error=${error.code}`);
+    }
+    setBrowserCookie(response, started.browserSecret, LOGIN_ATTEMPT_TTL_MS);
+    response.redirect(302, started.url);
   }
 
   /** Where the IdP sends the browser back: a session cookie and the console, or the console with `?auth_error=CODE`. */

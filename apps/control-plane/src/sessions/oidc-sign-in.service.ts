@@ -90,7 +90,8 @@ export class OidcSignInService {
     if (parameters.get('error')) throw new SignInRefused('OIDC_DENIED', `The identity provider refused the sign-in: ${parameters.get('error')}.`);
     if (!state || state.length > 256) throw new SignInRefused('OIDC_STATE_INVALID', 'The sign-in callback has no state.');
     const attempt = await this.claim(state);
-    if (!attempt || attempt.expiresAt <= this.clock.now()) {
+    // Fails closed: an expiry that is not a date (a column missing from the row) is an expired attempt.
+    if (!attempt || !(attempt.expiresAt > this.clock.now())) {
       throw new SignInRefused('OIDC_STATE_INVALID', 'This sign-in is unknown, already used or expired; start again.');
     }
     if (!browserSecret || hashSecret(browserSecret) !== attempt.browserHash) {
@@ -109,7 +110,10 @@ export class OidcSignInService {
       });
     } catch (error) {
       this.logger.warn(`OIDC code exchange refused: ${(error as Error).message}`);
-      throw new SignInRefused('OIDC_CODE_REJECTED', 'The identity provider did not accept the sign-in (a used or expired code); start again.');
+      throw new SignInRefused(
+        'OIDC_CODE_REJECTED',
+        "The identity provider's answer was not accepted (a used or expired code, or an ID token that failed verification); start again.",
+      );
     }
     const claims = tokens.claims()!;
     const profile: Record<string, unknown> =
@@ -138,7 +142,8 @@ export class OidcSignInService {
       .delete()
       .from(OidcLoginAttemptEntity)
       .where('state_hash = :stateHash', { stateHash: hashSecret(state) })
-      .returning(['browser_hash', 'code_verifier', 'nonce', 'return_to', 'expires_at'])
+      // Column names as SQL: an array here is read as property paths, and TypeORM silently drops the ones that are not.
+      .returning('browser_hash, code_verifier, nonce, return_to, expires_at')
       .execute();
     const row = (result.raw as Record<string, string | Date>[])[0];
     if (!row) return undefined;

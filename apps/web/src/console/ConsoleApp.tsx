@@ -1,67 +1,97 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { NavLink, Route, Routes } from 'react-router';
-import { createApiClient, unwrap } from '../shared/api';
-import { Card, ErrorNotice, Loading } from '../shared/ui';
+import { ApiError, createApiClient, unwrap, type Schemas } from '../shared/api';
+import { Loading } from '../shared/ui';
 import { AlertsPage } from './AlertsPage';
+import { ConsoleSignIn } from './ConsoleSignIn';
 import { InspectPage } from './InspectPage';
 import { PlansPage } from './PlansPage';
 import { RequestPage } from './RequestPage';
 import { RequestsPage } from './RequestsPage';
-import { can, StaffContext, storedToken, type StaffRole } from './staff';
+import { SessionsPage } from './SessionsPage';
+import { can, StaffContext, storedToken } from './staff';
 import { TenantPage } from './TenantPage';
 import { TenantsPage } from './TenantsPage';
 import { TokensPage } from './TokensPage';
 
 export function ConsoleApp() {
   const [token, setToken] = useState(storedToken.get);
-  const [who, setWho] = useState<{ name: string; role: StaffRole } | null>(null);
+  // The answer of GET /api/v1/auth/session: who is signed in (token or SSO cookie), and how to sign in.
+  const [auth, setAuth] = useState<Schemas['AuthSession']>();
+  const [ended, setEnded] = useState<string | null>(null);
+  const [checks, setChecks] = useState(0);
   const [error, setError] = useState<unknown>();
   const tokenRef = useRef(token);
   tokenRef.current = token;
-  const api = useMemo(
-    () =>
-      createApiClient(
-        () => tokenRef.current,
-        () => {
-          storedToken.set(null);
-          setToken(null);
-          setWho(null);
-        },
-      ),
-    [],
-  );
+  const csrfRef = useRef<string | undefined>(undefined);
+  csrfRef.current = auth?.csrf_token;
+  const viaRef = useRef(auth?.via);
+  viaRef.current = auth?.via;
+  const api = useMemo(() => {
+    // A 401 means the token or the session is gone: ask the API again, which shows the sign-in page and why.
+    const client = createApiClient(
+      () => tokenRef.current,
+      () => setChecks((value) => value + 1),
+    );
+    // The session cookie rides along by itself; writes must also carry the session's CSRF token.
+    client.use({
+      onRequest({ request }) {
+        if (csrfRef.current && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) request.headers.set('X-CSRF-Token', csrfRef.current);
+        return request;
+      },
+    });
+    return client;
+  }, []);
 
   useEffect(() => {
-    if (!token) return;
+    let current = true;
     api
-      .GET('/api/v1/session')
+      .GET('/api/v1/auth/session')
       .then(unwrap)
-      .then((session) => setWho({ name: session.name, role: session.role }))
-      .catch((caught: unknown) => {
-        storedToken.set(null);
-        setToken(null);
-        setError(caught);
-      });
-  }, [api, token]);
+      .then((session) => {
+        if (!current) return;
+        if (!session.authenticated && tokenRef.current) {
+          storedToken.set(null);
+          setToken(null);
+          setError(new ApiError(401, session.reason ?? 'UNAUTHENTICATED', 'That token is unknown, expired or revoked.'));
+        }
+        // Signed in through SSO a moment ago and not now: the session expired, or was ended (sign-out elsewhere, an admin).
+        if (!session.authenticated && (viaRef.current === 'session' || session.reason === 'SESSION_EXPIRED')) {
+          setEnded(session.reason === 'SESSION_EXPIRED' ? 'SESSION_EXPIRED' : 'SESSION_ENDED');
+        }
+        setAuth(session);
+      })
+      .catch((caught: unknown) => current && setError(caught));
+    return () => {
+      current = false;
+    };
+  }, [api, token, checks]);
 
-  const signOut = () => {
+  const signOut = async () => {
+    if (auth?.via === 'session') await api.POST('/api/v1/auth/logout').catch(() => undefined);
     storedToken.set(null);
     setToken(null);
-    setWho(null);
+    setEnded(null);
+    setAuth((previous) => previous && { ...previous, authenticated: false, via: undefined, user: undefined, session: undefined, csrf_token: undefined });
   };
 
-  if (!token)
-    return (
-      <SignIn
+  if (!auth?.authenticated || !auth.user)
+    return auth || error ? (
+      <ConsoleSignIn
+        offer={auth}
+        ended={ended}
         error={error}
         onToken={(value) => {
           storedToken.set(value);
           setError(undefined);
+          setEnded(null);
           setToken(value);
         }}
       />
+    ) : (
+      <Loading />
     );
-  if (!who) return <Loading />;
+  const who = { name: auth.user.name, email: auth.user.email, role: auth.user.role, sessionId: auth.session?.id ?? null };
   return (
     <StaffContext.Provider value={{ api, ...who }}>
       <div className="shell">
@@ -77,11 +107,15 @@ export function ConsoleApp() {
           <NavLink to="/alerts">Clone alerts</NavLink>
           <NavLink to="/plans">Plans &amp; prices</NavLink>
           {can(who.role, 'admin') && <NavLink to="/tokens">Staff tokens</NavLink>}
+          {can(who.role, 'admin') && auth.oidc.enabled && <NavLink to="/sessions">Sessions</NavLink>}
           <div className="who">
+            <div className="who-name">{who.name}</div>
+            {who.email && who.email !== who.name && <div>{who.email}</div>}
             <div>
-              {who.name} · {who.role}
+              {who.role}
+              {who.sessionId ? ' · single sign-on' : ' · API token'}
             </div>
-            <button className="secondary small" onClick={signOut}>
+            <button className="secondary small" onClick={() => void signOut()}>
               Sign out
             </button>
           </div>
@@ -96,40 +130,10 @@ export function ConsoleApp() {
             <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/plans" element={<PlansPage />} />
             <Route path="/tokens" element={<TokensPage />} />
+            <Route path="/sessions" element={<SessionsPage />} />
           </Routes>
         </main>
       </div>
     </StaffContext.Provider>
-  );
-}
-
-function SignIn({ onToken, error }: { onToken: (token: string) => void; error: unknown }) {
-  const [value, setValue] = useState('');
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    onToken(value.trim());
-  };
-  return (
-    <div className="center">
-      <main className="signin">
-        <p className="brand">
-          AtlasAI <span>Support console</span>
-        </p>
-        <Card>
-          <h1>Sign in</h1>
-          <p className="muted">
-            Paste your staff API token (<code>la_…</code>, from <code>licensectl tokens create</code>). It stays in this tab only.
-          </p>
-          <form className="form" onSubmit={submit}>
-            <label>
-              Staff token
-              <input name="token" type="password" value={value} onChange={(event) => setValue(event.target.value)} required autoComplete="off" />
-            </label>
-            <ErrorNotice error={error} />
-            <button type="submit">Sign in</button>
-          </form>
-        </Card>
-      </main>
-    </div>
   );
 }

@@ -9,6 +9,8 @@ export interface Staff {
   api: ApiClient;
   name: string;
   role: StaffRole;
+  /** The console session behind the cookie (single sign-on); null when signed in with a token. */
+  sessionId?: string | null;
 }
 
 /** The staff token lives in session storage: closing the tab signs out. */
