@@ -42,7 +42,10 @@ describe('fault: the control plane is SIGKILLed mid-batch', () => {
     });
     env = { ...mail, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', DATABASE_URL: database.url, CP_LICENSE_PRIVATE_KEY: generateTestPrivateKeyPem() };
     // The batch is recorded first, by the same app in-process with its schedules off: 100 pending rows.
-    const seeder = await startTestApp('fault-kill', { database, env: { ...mail, SCHEDULES_ENABLED: 'false', CP_LICENSE_PRIVATE_KEY: env.CP_LICENSE_PRIVATE_KEY } });
+    const seeder = await startTestApp('fault-kill', {
+      database,
+      env: { ...mail, SCHEDULES_ENABLED: 'false', CP_LICENSE_PRIVATE_KEY: env.CP_LICENSE_PRIVATE_KEY },
+    });
     try {
       const support = await seeder.token('support');
       const answers = await issueLicenses(seeder.baseUrl, support, await createTenants(seeder.baseUrl, support, 'kill', 10), EMAILS, 8);
