@@ -85,10 +85,13 @@ describe('fault: Stripe hangs during webhooks', () => {
     stripe.clearStalls();
     const redelivered: TestResponse[] = [];
     for (const [index, event] of events.entries()) if (answered[index].response.status !== 200) redelivered.push(await stripe.deliver(cp, event));
-    const states = (await cp.app.get(DataSource).query(`SELECT status, count(*)::int AS n FROM subscriptions GROUP BY status`)) as { status: string; n: number }[];
-    const [{ stored }] = (await cp.app.get(DataSource).query(`SELECT count(*)::int AS stored FROM stripe_events WHERE id = ANY($1)`, [
-      events.map((event) => event.id),
-    ])) as [{ stored: number }];
+    const states = (await cp.app.get(DataSource).query(`SELECT status, count(*)::int AS n FROM subscriptions GROUP BY status`)) as {
+      status: string;
+      n: number;
+    }[];
+    const [{ stored }] = (await cp.app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS stored FROM stripe_events WHERE id = ANY($1)`, [events.map((event) => event.id)])) as [{ stored: number }];
 
     const failed = failedProbes(answers);
     const webhookStatuses = answered.map((answer) => answer.response.status);

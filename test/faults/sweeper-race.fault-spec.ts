@@ -42,7 +42,10 @@ describe('fault: grace sweeper raced against invoice.paid on two instances', () 
     stripe = await FakeStripe.start();
     redis = await RedisProcess.start();
     smtp = await SmtpSink.start();
-    const env = { ...billingEnv(stripe, { BILLING_SWEEP_BATCH: '4' }), ...fastNotifications(smtp.url, { REDIS_URL: redis.url, NOTIFICATIONS_WORKER_IN_PROCESS: 'true' }) };
+    const env = {
+      ...billingEnv(stripe, { BILLING_SWEEP_BATCH: '4' }),
+      ...fastNotifications(smtp.url, { REDIS_URL: redis.url, NOTIFICATIONS_WORKER_IN_PROCESS: 'true' }),
+    };
     first = await startTestApp('fault-race', { env, clock });
     second = await startTestApp('fault-race-2', { env, clock, database: first.database });
     probe = await PostgresProbe.open(first.database.name);
@@ -91,7 +94,9 @@ describe('fault: grace sweeper raced against invoice.paid on two instances', () 
       // retries of the others' invoices.
       for (const tenant of payers) stripe.setStatus(sub(tenant), 'active');
       const sweeps = [first, second, first, second].map((cp) => cp.app.get(BillingSweeper).sweep());
-      const webhooks = tenants.map((tenant, index) => deliver(index % 2 ? second : first, tenant, payers.includes(tenant) ? 'invoice.paid' : 'invoice.payment_failed'));
+      const webhooks = tenants.map((tenant, index) =>
+        deliver(index % 2 ? second : first, tenant, payers.includes(tenant) ? 'invoice.paid' : 'invoice.payment_failed'),
+      );
       answers.push(...(await Promise.all(webhooks)));
       suspendedBySweeps += (await Promise.all(sweeps)).reduce((sum, result) => sum + result.suspended, 0);
       // A tenant a webhook held was skipped by the sweep: the next tick takes it.
