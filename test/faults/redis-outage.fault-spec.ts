@@ -1,10 +1,6 @@
-import { DataSource } from 'typeorm';
-import { fastNotifications } from '../support/notification-env.js';
-import { RedisProcess } from '../support/redis-process.js';
-import { SmtpSink } from '../support/smtp-sink.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
 import { settledDeliveries } from './support/deliveries.js';
 import { recordFault } from './support/fault-report.js';
+import { startMailStack, type MailStack } from './support/mail-stack.js';
 import { createTenants, failedProbes, issueLicenses, probeRoutes, serverErrors } from './support/workload.js';
 
 const BEFORE = 10;
@@ -18,30 +14,20 @@ const OUTAGE_MS = 5_000;
  * queue, are the truth (a row whose job was lost is relayed again after NOTIFICATION_REQUEUE_AFTER_MS).
  */
 describe('fault: Redis stopped for a while', () => {
-  let redis: RedisProcess;
-  let smtp: SmtpSink;
-  let cp: TestApp;
+  let stack: MailStack;
 
   beforeAll(async () => {
-    redis = await RedisProcess.start();
-    smtp = await SmtpSink.start();
-    cp = await startTestApp('fault-redis', {
-      env: fastNotifications(smtp.url, { REDIS_URL: redis.url, NOTIFICATION_REQUEUE_AFTER_MS: '3000' }),
-    });
+    stack = await startMailStack('fault-redis', { NOTIFICATION_REQUEUE_AFTER_MS: '3000' });
   });
 
-  afterAll(async () => {
-    await cp?.destroy();
-    await smtp?.close();
-    await redis?.kill();
-  });
+  afterAll(() => stack?.close());
 
   it(`issues ${DURING} licenses during a ${OUTAGE_MS / 1000} s outage, answers every unrelated request, then delivers every email`, async () => {
     const started = Date.now();
+    const { cp, redis, smtp, query } = stack;
     const support = await cp.token('support');
     const viewer = await cp.token('viewer');
     const tenants = await createTenants(cp.baseUrl, support, 'redis', 5);
-    const query = (sql: string, params?: unknown[]) => cp.app.get(DataSource).query(sql, params) as Promise<unknown[]>;
     // Slow enough that jobs are waiting and running in Redis when it dies.
     smtp.delayMs = 100;
     const before = await issueLicenses(cp.baseUrl, support, tenants, BEFORE);

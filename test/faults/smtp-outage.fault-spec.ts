@@ -1,10 +1,7 @@
-import { DataSource } from 'typeorm';
-import { RedisProcess } from '../support/redis-process.js';
-import { fastNotifications } from '../support/notification-env.js';
-import { SmtpSink, eventually } from '../support/smtp-sink.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { eventually } from '../support/smtp-sink.js';
 import { arrivals, settledDeliveries } from './support/deliveries.js';
 import { recordFault } from './support/fault-report.js';
+import { startMailStack, type MailStack } from './support/mail-stack.js';
 import { createTenants, issueLicenses, serverErrors } from './support/workload.js';
 
 const EMAILS = 30;
@@ -14,30 +11,20 @@ const EMAILS = 30;
  * every email is retried and delivered, once.
  */
 describe('fault: SMTP down, then up', () => {
-  let redis: RedisProcess;
-  let smtp: SmtpSink;
-  let cp: TestApp;
+  let stack: MailStack;
 
+  // Backoff 200 ms doubling over 8 attempts: about 25 s of retries, far longer than the outage.
   beforeAll(async () => {
-    redis = await RedisProcess.start();
-    smtp = await SmtpSink.start();
-    // Backoff 200 ms doubling over 8 attempts: about 25 s of retries, far longer than the outage.
-    cp = await startTestApp('fault-smtp', {
-      env: fastNotifications(smtp.url, { REDIS_URL: redis.url, NOTIFICATION_MAX_ATTEMPTS: '8', NOTIFICATION_RETRY_BASE_MS: '200' }),
-    });
+    stack = await startMailStack('fault-smtp', { NOTIFICATION_MAX_ATTEMPTS: '8', NOTIFICATION_RETRY_BASE_MS: '200' });
   });
 
-  afterAll(async () => {
-    await cp?.destroy();
-    await smtp?.close().catch(() => undefined);
-    await redis?.kill();
-  });
+  afterAll(() => stack?.close());
 
   it(`retries ${EMAILS} emails through the outage and delivers each exactly once`, async () => {
     const started = Date.now();
+    const { cp, smtp, query } = stack;
     const support = await cp.token('support');
     const tenants = await createTenants(cp.baseUrl, support, 'smtp', 5);
-    const query = (sql: string, params?: unknown[]) => cp.app.get(DataSource).query(sql, params) as Promise<unknown[]>;
 
     await smtp.close();
     const answers = await issueLicenses(cp.baseUrl, support, tenants, EMAILS);

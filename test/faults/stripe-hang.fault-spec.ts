@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { billingEnv, createTenant, DAY_MS, mapPrices, PRICES } from '../support/billing-fixtures.js';
+import { billingEnv, stripeCustomerOf as cus, stripeSubscriptionOf as sub, subscribeTenants } from '../support/billing-fixtures.js';
 import { FakeStripe, type SignedEvent } from '../support/fake-stripe.js';
 import { startTestApp, type TestApp, type TestResponse } from '../support/test-app.js';
 import { recordFault } from './support/fault-report.js';
@@ -19,28 +19,13 @@ describe('fault: Stripe hangs during webhooks', () => {
   let stripe: FakeStripe;
   let cp: TestApp;
   const tenants = Array.from({ length: TENANTS }, (_, index) => `hang-${index}`);
-  const sub = (tenant: string) => `sub_${tenant.replace('-', '')}`;
-  const cus = (tenant: string) => `cus_${tenant.replace('-', '')}`;
 
   beforeAll(async () => {
     stripe = await FakeStripe.start();
     cp = await startTestApp('fault-stripe', {
       env: billingEnv(stripe, { DATABASE_POOL_SIZE: String(POOL), STRIPE_TIMEOUT_MS: '2000', STRIPE_MAX_NETWORK_RETRIES: '1' }),
     });
-    const support = await cp.token('support');
-    await mapPrices(cp, support);
-    for (const tenant of tenants) {
-      await createTenant(cp, support, tenant, 'saas');
-      const subscription = {
-        id: sub(tenant),
-        customer: cus(tenant),
-        status: 'active',
-        prices: [PRICES.core.monthly],
-        periodStart: cp.clock.now(),
-        periodEnd: new Date(cp.clock.now().getTime() + 30 * DAY_MS),
-      };
-      expect((await stripe.completeCheckout(cp, subscription, tenant, `cs_${tenant.replace('-', '')}`)).response.body.outcome).toBe('processed');
-    }
+    await subscribeTenants(cp, stripe, tenants);
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { BillingSweeper } from '../../apps/control-plane/src/billing/billing-sweeper.cron.js';
-import { billingEnv, createTenant, DAY_MS, mapPrices, PRICES } from '../support/billing-fixtures.js';
+import { billingEnv, stripeCustomerOf as cus, stripeSubscriptionOf as sub, subscribeTenants } from '../support/billing-fixtures.js';
 import { FakeStripe } from '../support/fake-stripe.js';
 import { MovableClock } from '../support/movable-clock.js';
 import { fastNotifications } from '../support/notification-env.js';
@@ -33,8 +33,6 @@ describe('fault: grace sweeper raced against invoice.paid on two instances', () 
   let second: TestApp;
   let probe: PostgresProbe;
   const tenants = Array.from({ length: TENANTS }, (_, index) => `race-${index}`);
-  const sub = (tenant: string) => `sub_${tenant.replace('-', '')}`;
-  const cus = (tenant: string) => `cus_${tenant.replace('-', '')}`;
   const payers = tenants.slice(0, PAYERS);
   const others = tenants.slice(PAYERS);
 
@@ -49,20 +47,7 @@ describe('fault: grace sweeper raced against invoice.paid on two instances', () 
     first = await startTestApp('fault-race', { env, clock });
     second = await startTestApp('fault-race-2', { env, clock, database: first.database });
     probe = await PostgresProbe.open(first.database.name);
-    const support = await first.token('support');
-    await mapPrices(first, support);
-    for (const tenant of tenants) {
-      await createTenant(first, support, tenant, 'saas');
-      const subscription = {
-        id: sub(tenant),
-        customer: cus(tenant),
-        status: 'active',
-        prices: [PRICES.core.monthly],
-        periodStart: clock.now(),
-        periodEnd: new Date(clock.now().getTime() + 30 * DAY_MS),
-      };
-      expect((await stripe.completeCheckout(first, subscription, tenant, `cs_${tenant.replace('-', '')}`)).response.body.outcome).toBe('processed');
-    }
+    await subscribeTenants(first, stripe, tenants);
   });
 
   afterAll(async () => {
