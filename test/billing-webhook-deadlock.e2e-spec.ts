@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { BillingSweeper } from '../apps/control-plane/src/billing/billing-sweeper.cron.js';
-import { billingEnv, createTenant, DAY_MS, mapPrices, PRICES } from './support/billing-fixtures.js';
+import { billingEnv, stripeCustomerOf as cus, stripeSubscriptionOf as sub, subscribeTenants } from './support/billing-fixtures.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { MovableClock } from './support/movable-clock.js';
 import { PostgresProbe } from './support/postgres-probe.js';
@@ -22,8 +22,6 @@ describe('billing sweeper against payment webhooks (end to end)', () => {
   let second: TestApp;
   let probe: PostgresProbe;
   const tenants = Array.from({ length: TENANTS }, (_, index) => `payer-${index}`);
-  const sub = (tenant: string) => `sub_${tenant.replace('-', '')}`;
-  const cus = (tenant: string) => `cus_${tenant.replace('-', '')}`;
 
   beforeAll(async () => {
     stripe = await FakeStripe.start();
@@ -31,20 +29,7 @@ describe('billing sweeper against payment webhooks (end to end)', () => {
     first = await startTestApp('billing-deadlock', { env, clock });
     second = await startTestApp('billing-deadlock-2', { env, clock, database: first.database });
     probe = await PostgresProbe.open(first.database.name);
-    const support = await first.token('support');
-    await mapPrices(first, support);
-    for (const tenant of tenants) {
-      await createTenant(first, support, tenant, 'saas');
-      const subscription = {
-        id: sub(tenant),
-        customer: cus(tenant),
-        status: 'active',
-        prices: [PRICES.core.monthly],
-        periodStart: clock.now(),
-        periodEnd: new Date(clock.now().getTime() + 30 * DAY_MS),
-      };
-      expect((await stripe.completeCheckout(first, subscription, tenant, `cs_${tenant.replace('-', '')}`)).response.body.outcome).toBe('processed');
-    }
+    await subscribeTenants(first, stripe, tenants);
   });
 
   afterAll(async () => {

@@ -1,27 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { compileApp, freePort } from './support/control-plane-process.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { generateTestPrivateKeyPem } from './support/test-keys.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
-}
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -45,18 +33,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
   let stripe: FakeStripe;
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'la-ops-dist-'));
-    await run(
-      'npx',
-      ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
-      {
-        cwd: ROOT,
-        timeout: 120_000,
-      },
-    );
-    // Outside the repository the output needs the ESM marker and a way to the installed packages.
-    writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
-    symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
+    outDir = await compileApp('la-ops-dist-');
     database = await createTestDatabase('ops_shutdown');
     stripe = await FakeStripe.start();
     env = {

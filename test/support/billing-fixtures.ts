@@ -42,3 +42,29 @@ export async function createTenant(cp: TestApp, token: string, id: string, mode:
 }
 
 export const DAY_MS = 86_400_000;
+
+/** The Stripe subscription and customer ids `subscribeTenants` gives a tenant. */
+export const stripeSubscriptionOf = (tenant: string) => `sub_${tenant.replace('-', '')}`;
+export const stripeCustomerOf = (tenant: string) => `cus_${tenant.replace('-', '')}`;
+
+/**
+ * Maps the prices, then creates each tenant (saas) and completes its Checkout for an active monthly core
+ * subscription starting at the app clock's now: every tenant ends `active`, billed through Stripe.
+ */
+export async function subscribeTenants(cp: TestApp, stripe: FakeStripe, tenants: string[]): Promise<void> {
+  const support = await cp.token('support');
+  await mapPrices(cp, support);
+  for (const tenant of tenants) {
+    await createTenant(cp, support, tenant, 'saas');
+    const subscription = {
+      id: stripeSubscriptionOf(tenant),
+      customer: stripeCustomerOf(tenant),
+      status: 'active',
+      prices: [PRICES.core.monthly],
+      periodStart: cp.clock.now(),
+      periodEnd: new Date(cp.clock.now().getTime() + 30 * DAY_MS),
+    };
+    const { response } = await stripe.completeCheckout(cp, subscription, tenant, `cs_${tenant.replace('-', '')}`);
+    if (response.body?.outcome !== 'processed') throw new Error(`Checkout of ${tenant}: ${response.status} ${response.text}`);
+  }
+}

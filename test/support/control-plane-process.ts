@@ -1,9 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
-const MAIN = resolve(import.meta.dirname, '../../dist/apps/control-plane/src/main.js');
+const ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'dist/apps/control-plane/src/main.js');
+
+/**
+ * Compiles the app into a new directory of the caller's own (remove it afterwards), so a test that runs
+ * the compiled process leaves the shared dist/ alone. Returns that directory.
+ */
+export async function compileApp(prefix = 'la-dist-'): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), prefix));
+  await promisify(execFile)(
+    'npx',
+    ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
+    { cwd: ROOT, timeout: 120_000 },
+  );
+  // Outside the repository the output needs the ESM marker and a way to the installed packages.
+  writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
+  symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
+  return outDir;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -23,9 +44,12 @@ export interface ControlPlaneProcess {
   output(): string;
 }
 
-/** Starts the compiled control plane (`npm run build` first) as `npm start` does, with only `env` set. */
-export function spawnControlPlane(env: Record<string, string>): ControlPlaneProcess {
-  return spawnProcess([process.execPath, MAIN], env);
+/**
+ * Starts the compiled control plane (`npm run build` first, or the directory `compileApp` made) as
+ * `npm start` does, with only `env` set.
+ */
+export function spawnControlPlane(env: Record<string, string>, outDir?: string): ControlPlaneProcess {
+  return spawnProcess([process.execPath, outDir ? join(outDir, 'apps/control-plane/src/main.js') : MAIN], env);
 }
 
 /** Runs `command` in its own process group, so `stopGroup` reaches what it starts (npm start runs node under a shell). */

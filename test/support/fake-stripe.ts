@@ -81,6 +81,11 @@ export class FakeStripe {
     this.stalls.push({ prefix, remaining: count, ms });
   }
 
+  /** Stripe answers at once again: stalls not yet used up are dropped (a request already waiting keeps waiting). */
+  clearStalls(): void {
+    this.stalls = [];
+  }
+
   /** The next `count` requests whose path starts with `prefix` fail with a 500 that Stripe marks as not retryable. */
   failNext(prefix: string, count = 1): void {
     this.failures.push({ prefix, remaining: count });

@@ -20,6 +20,8 @@ export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   /** Every DATA the sink answered, accepted or refused. */
   attempts = 0;
+  /** Each accepted message is answered only after this long (a slow server, so a batch takes a while). */
+  delayMs = 0;
   private refusals = 0;
   private server!: SMTPServer;
   port = 0;
@@ -38,7 +40,12 @@ export class SmtpSink {
     this.refusals = count;
   }
 
-  private listen(): Promise<void> {
+  /** After `close` (an SMTP outage: connections refused), listens on the same port again. */
+  restart(): Promise<void> {
+    return this.listen(this.port);
+  }
+
+  private listen(port = 0): Promise<void> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -51,7 +58,7 @@ export class SmtpSink {
     });
     this.server.on('error', () => undefined);
     return new Promise((resolve) => {
-      this.server.listen(0, '127.0.0.1', () => {
+      this.server.listen(port, '127.0.0.1', () => {
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();
       });
@@ -61,6 +68,7 @@ export class SmtpSink {
   private async receive(stream: SMTPServerDataStream, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }): Promise<void> {
     const parsed = await simpleParser(stream);
     this.attempts += 1;
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.refusals > 0) {
       this.refusals -= 1;
       throw Object.assign(new Error('4.3.0 Try again later'), { responseCode: 451 });

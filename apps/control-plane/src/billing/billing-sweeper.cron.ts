@@ -10,10 +10,14 @@ import { PlanEntity } from '../plans/plan.entity.js';
 import { SubscriptionHistory } from '../subscriptions/subscription-history.service.js';
 import { cycleOf, graceEndingNoticeDue, graceIsOver } from '../subscriptions/subscription-transitions.js';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity.js';
+import { StripeGateway } from './stripe-client.js';
+import { standingOf } from './stripe-status.js';
 
 /** Any fixed 64-bit number shared by every replica; it names the billing sweep's lock. */
 const SWEEP_LOCK_ID = 4_242_005;
 const SWEEPER = { actor: 'billing-sweeper', requestId: null };
+/** Stripe reads in flight at once when the sweep checks which due subscriptions are already paid. */
+const STRIPE_READS_AT_ONCE = 10;
 
 export interface SweepResult {
   /** False when another replica held the sweep. */
@@ -44,6 +48,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly history: SubscriptionHistory,
     private readonly outbox: NotificationOutbox,
     private readonly metrics: Metrics,
+    private readonly stripe: StripeGateway,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,8 +67,9 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
 
   async sweep(): Promise<SweepResult> {
     const result: SweepResult = { ran: false, suspended: 0, noticed: 0 };
+    const paid = await this.paidInStripe();
     for (;;) {
-      const batch = await transactionWithRetry(this.dataSource, (manager) => this.sweepBatch(manager));
+      const batch = await transactionWithRetry(this.dataSource, (manager) => this.sweepBatch(manager, paid));
       if (!batch) return result;
       result.ran = true;
       result.suspended += batch.suspended;
@@ -72,8 +78,36 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     }
   }
 
-  /** One batch in one transaction; null when another replica holds the lock. */
-  private async sweepBatch(manager: EntityManager): Promise<{ claimed: number; suspended: number; noticed: number } | null> {
+  /**
+   * Due subscriptions that Stripe already reports paid (active or trialing): the customer paid as the grace
+   * ended and the invoice.paid webhook is on its way, or racing this sweep. They are not suspended (nor told
+   * so by email); the webhook reactivates them, and if it never comes the next sweep asks again. Read before
+   * any lock or connection is held, as the webhook reads. A subscription billed outside Stripe is left to the
+   * grace timer alone, and so is everything once Stripe fails to answer: an outage never extends access.
+   */
+  private async paidInStripe(): Promise<string[]> {
+    if (!this.stripe.configured) return [];
+    const due = (await this.dataSource.query(
+      `SELECT id, stripe_subscription_id AS remote FROM subscriptions WHERE status = 'past_due' AND grace_ends_at <= $1 AND stripe_subscription_id IS NOT NULL`,
+      [this.clock.now()],
+    )) as { id: string; remote: string }[];
+    const paid: string[] = [];
+    for (let start = 0; start < due.length; start += STRIPE_READS_AT_ONCE) {
+      try {
+        const reads = due.slice(start, start + STRIPE_READS_AT_ONCE).map(async (row) => ({ row, remote: await this.stripe.retrieveSubscription(row.remote) }));
+        for (const { row, remote } of await Promise.all(reads)) {
+          if (remote && ['active', 'trialing'].includes(standingOf(remote.status))) paid.push(row.id);
+        }
+      } catch (error) {
+        this.logger.warn(`${this.name}: Stripe did not answer (${(error as Error).message}); suspending on the grace timer alone`);
+        break;
+      }
+    }
+    return paid;
+  }
+
+  /** One batch in one transaction; null when another replica holds the lock. `paid` are left past due. */
+  private async sweepBatch(manager: EntityManager, paid: string[]): Promise<{ claimed: number; suspended: number; noticed: number } | null> {
     const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_ID])) as [{ locked: boolean }];
     if (!locked) return null;
     const now = this.clock.now();
@@ -82,9 +116,9 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     // be landing) and swept next time.
     const claimed = (await manager.query(
       `SELECT t.id FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
-       WHERE s.status = 'past_due' AND s.grace_ends_at <= $1
+       WHERE s.status = 'past_due' AND s.grace_ends_at <= $1 AND s.id <> ALL($3::uuid[])
        ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,
-      [now, this.config.BILLING_SWEEP_BATCH],
+      [now, this.config.BILLING_SWEEP_BATCH, paid],
     )) as { id: string }[];
     const due = claimed.length
       ? await manager
@@ -96,7 +130,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
       : [];
     let suspended = 0;
     for (const subscription of due) {
-      if (!graceIsOver(subscription, now)) continue;
+      if (!graceIsOver(subscription, now) || paid.includes(subscription.id)) continue;
       await this.history.transition(
         manager,
         subscription,

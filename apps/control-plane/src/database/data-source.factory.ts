@@ -26,7 +26,19 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   // The embedded database runs one transaction at a time (even the connection handshake queues behind it),
   // so a connection there waits its turn instead of failing after Postgres's 5 s.
   const connectionTimeoutMillis = config.DATABASE_URL ? 5_000 : EMBEDDED_CONNECTION_TIMEOUT_MS;
-  return { ...common, url, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis } };
+  return { ...common, url, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis, onConnect: keepConnectionErrorsHandled } };
+}
+
+/**
+ * A new pool connection is handed to its first user with no 'error' listener for a moment (pg-pool drops
+ * its idle listener, TypeORM adds its own a few microtasks later). When Postgres terminates the backend
+ * right then (pg_terminate_backend, a failover), the FATAL can arrive in the same read as the connection's
+ * ReadyForQuery, and an 'error' event with no listener is an uncaught exception: the process would exit.
+ * This listener stays for the connection's life and only keeps that from happening; the pool and the
+ * query runner still see the error and discard the connection (the request it served fails once).
+ */
+function keepConnectionErrorsHandled(client: { on(event: 'error', listener: () => void): unknown }): void {
+  client.on('error', () => undefined);
 }
 
 /** Runs pending migrations while holding a Postgres advisory lock, so replicas booting together don't race. */

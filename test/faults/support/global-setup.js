@@ -1,0 +1,5 @@
+import { clearFaults } from './fault-summary.js';
+
+export default function globalSetup() {
+  clearFaults();
+}
