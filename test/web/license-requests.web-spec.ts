@@ -158,6 +158,7 @@ test.describe('license requests', () => {
     // The renewal link of the license_expiring email, opened while signed out, survives the sign-in link and opens
     // the form prefilled; the API's refusal (too early) is shown as it is.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByLabel('Tenant id')).toBeVisible();
     await page.goto(`${cp.baseUrl}/portal?request=renewal&license_id=${licenseId}`);
     await page.getByLabel('Tenant id').fill(TENANT);
     await page.getByLabel('Contact email').fill(CONTACT);

@@ -24,9 +24,10 @@ export function PortalApp() {
     [],
   );
 
+  // Also when a session ends under a request link (signed out elsewhere, expired): the sign-in comes next.
   useEffect(() => {
     if (!session) stashRequestLink();
-  }, []);
+  }, [session]);
 
   useEffect(() => {
     if (!loginToken) return;
