@@ -69,6 +69,16 @@ describe('createTenantLicensing (environment)', () => {
     expect((await create({ ATLASAI_CP_URL: 'http://127.0.0.1:3000' })).phoneHome).toBeDefined();
   });
 
+  it("warns in Kubernetes when the locking code comes from the pod's hardware, not with ATLASAI_MACHINE_ID", async () => {
+    const env = { ATLASAI_LICENSE_KEY: token, CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem, KUBERNETES_SERVICE_HOST: '10.0.0.1' };
+    const hardware = memoryLogger();
+    await create(env, hardware);
+    expect(hardware.lines.filter((line) => line.startsWith('[license] Running in Kubernetes without ATLASAI_MACHINE_ID'))).toHaveLength(1);
+    const operatorId = memoryLogger();
+    await create({ ...env, ATLASAI_MACHINE_ID: 'acme-prod-1' }, operatorId);
+    expect(operatorId.lines.filter((line) => line.includes('ATLASAI_MACHINE_ID'))).toEqual([]);
+  });
+
   it('binds to ATLASAI_MACHINE_ID: a license locked to another code is invalid', async () => {
     const machine = await create({ ATLASAI_MACHINE_ID: 'node-a', CP_LICENSE_PUBLIC_KEY: signer.publicKeyPem });
     const locked = await signer.sign(licenseClaims(now, { fingerprint: machine.fingerprint }));

@@ -70,7 +70,15 @@ export async function createTenantLicensing(options: TenantLicensingOptions): Pr
   }
   const config = parsed.data;
   const logger = options.logger ?? consoleLogger;
-  const fingerprint = machineFingerprint(env).fingerprint;
+  const machine = machineFingerprint(env);
+  const fingerprint = machine.fingerprint;
+  if (machine.source === 'hardware' && env.KUBERNETES_SERVICE_HOST) {
+    // A pod's hostname and MAC change when it is rescheduled: the CP would see a second machine on the
+    // installation (CLONE_SUSPECTED) and a license bound to the old code would stop loading.
+    logger.warn(
+      "[license] Running in Kubernetes without ATLASAI_MACHINE_ID: the machine locking code comes from the pod's hostname, disk and MAC, which change when the pod is rescheduled; set ATLASAI_MACHINE_ID to a stable id for this installation",
+    );
+  }
   const keys = await trustedKeysOf(config);
   const stateFile = config.ATLASAI_LICENSE_STATE_FILE ?? (config.ATLASAI_LICENSE_FILE ? `${config.ATLASAI_LICENSE_FILE}.state.json` : undefined);
   const license = await TenantLicense.load({
