@@ -113,7 +113,7 @@ describe('expiring, scoped, rotatable API tokens (end to end)', () => {
     expect(await cp.http('GET', '/api/v1/plans', { token: printed.token })).toMatchObject({ status: 200 });
     const unknown = await runCli(['tokens', 'rotate', '00000000-0000-4000-8000-000000000000'], env);
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('API_TOKEN_NOT_FOUND') });
-  });
+  }, 120_000);
 
   it('emails the creator once, API_TOKEN_EXPIRY_NOTICE_DAYS before the token expires', async () => {
     const start = cp.clock.now();
