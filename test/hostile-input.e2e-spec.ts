@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
@@ -7,6 +6,7 @@ import { billingEnv, mapPrices } from './support/billing-fixtures.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import {
   fromSchema,
+  hostileHeaders,
   jsonText,
   oneFieldOff,
   pathSegment,
@@ -20,7 +20,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from './support/hostile-input.js';
-import { isRefusal, responseViolations, RowWatch } from './support/hostile-invariants.js';
+import { AnswerTally, isRefusal, responseViolations, RowWatch } from './support/hostile-invariants.js';
 import { hostileAuthorizations, hostileLicenseTokens } from './support/hostile-tokens.js';
 import { claimsOf, tenantWithLicense } from './support/phone-home-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -83,27 +83,9 @@ describe('hostile input on every route (property-based, end to end)', () => {
     rows = await RowWatch.start(database);
   }, 60_000);
 
-  const seen = new Map<string, number>();
-  const tally = (what: string, response: WireResponse) => {
-    let code = '';
-    try {
-      code = JSON.parse(response.text)?.error?.code ?? '';
-    } catch {
-      code = '?';
-    }
-    const key = `${what} -> ${response.status} ${code}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
-  };
-  afterAll(() => {
-    if (process.env.HOSTILE_STATS)
-      writeFileSync(
-        '/tmp/hostile-stats.txt',
-        [...seen]
-          .map(([k, n]) => `${n}\t${k}`)
-          .sort()
-          .join('\n'),
-      );
-  });
+  // HOSTILE_STATS=<file> writes how often each operation got each answer: how deep generated requests get.
+  const answers = new AnswerTally();
+  afterAll(() => process.env.HOSTILE_STATS && answers.write(process.env.HOSTILE_STATS));
 
   afterAll(async () => {
     await database?.end();
@@ -122,7 +104,7 @@ describe('hostile input on every route (property-based, end to end)', () => {
    */
   async function checked(label: string, request: WireRequest): Promise<string[]> {
     const exchange = await send(label, request);
-    tally(label.split(':')[0], exchange.response);
+    answers.count(label.split(':')[0], exchange.response);
     const problems = violationsOf(exchange);
     const changed = await rows.changes();
     if (isRefusal(exchange.response)) problems.push(...changed.map((change) => `a refused request changed ${change}`));
@@ -171,6 +153,54 @@ describe('hostile input on every route (property-based, end to end)', () => {
     problems.push(...(await rows.changes()).map((change) => `the refused batch changed ${change}`));
     expect(problems).toEqual([]);
   }, 300_000);
+
+  describe('cases the suite found (each was a 5xx)', () => {
+    const cursor = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    const refusedAs = async (request: WireRequest, status: number, code: string) => {
+      const exchange = await send(`${request.method} ${request.path}`, request);
+      expect(violationsOf(exchange)).toEqual([]);
+      expect([exchange.response.status, JSON.parse(exchange.response.text).error.code]).toEqual([status, code]);
+    };
+
+    it('single sign-on that is not configured is a 404, not a 503 anyone can raise', async () => {
+      await refusedAs({ method: 'GET', path: '/api/v1/auth/oidc/login' }, 404, 'OIDC_NOT_CONFIGURED');
+      await refusedAs({ method: 'GET', path: '/api/v1/auth/oidc/callback?code=x&state=y' }, 404, 'OIDC_NOT_CONFIGURED');
+    });
+
+    it('a forged page cursor carrying a NUL or a lone surrogate is a 400 (the NUL reached Postgres)', async () => {
+      for (const id of ['a\u0000', 'a\ud800']) {
+        await refusedAs({ method: 'GET', path: `/api/v1/tenants?cursor=${cursor([id])}`, headers: callers.support }, 400, 'VALIDATION_FAILED');
+      }
+      const time = cursor(['2026-12-04T00:00:00.000Z', `00000000-0000-0000-0000-00000000000\u0000`]);
+      await refusedAs({ method: 'GET', path: `/api/v1/licenses?cursor=${time}`, headers: callers.support }, 400, 'VALIDATION_FAILED');
+    });
+
+    it('a forged license-request cursor with a non-UUID id or a year Postgres cannot store is a 400', async () => {
+      for (const parts of [
+        ['2026-12-04T00:00:00.000Z', '-'.repeat(36)],
+        ['2026-12-04T00:00:00.000Z', '0'.repeat(36)],
+        ['-271821-04-20T00:00:00.000Z', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+      ]) {
+        await refusedAs({ method: 'GET', path: `/api/v1/license-requests?cursor=${cursor(parts)}`, headers: callers.support }, 400, 'VALIDATION_FAILED');
+      }
+    });
+  });
+
+  it('the invariants catch what they are meant to catch (the harness tested on known-bad answers and a real write)', async () => {
+    const answer = (status: number, text: string): WireResponse => ({ status, headers: { 'content-type': 'application/json' }, text });
+    const error = (extra: object) => JSON.stringify({ error: { code: 'X', message: 'm', details: null, request_id: 'r', ...extra } });
+    expect(responseViolations(answer(400, error({})), privateKeyPem)).toEqual([]);
+    expect(responseViolations(answer(502, '{}'), privateKeyPem)).toContain('status 502');
+    expect(responseViolations(answer(400, '{"message":"no"}'), privateKeyPem)).toContain('a 4xx body other than {error}');
+    expect(responseViolations(answer(404, error({ stack: 'x' })), privateKeyPem)).toEqual(['error keys code,details,message,request_id,stack']);
+    expect(responseViolations(answer(200, 'Error\n    at run (app.js:1:2)'), privateKeyPem)).toEqual(['a stack trace in the body']);
+    expect(responseViolations(answer(400, error({ message: 'duplicate key value violates unique constraint' })), privateKeyPem)[0]).toMatch(/^SQL/);
+    expect(responseViolations(answer(200, privateKeyPem.split('\n')[3]), privateKeyPem)).toEqual(['the private key in the body']);
+    await rows.changes();
+    const patched = await cp.http('PATCH', '/api/v1/tenants/hostile-acme', { token: callers.support.authorization.slice(7), body: { name: 'Renamed' } });
+    expect(patched.status).toBe(200);
+    expect((await rows.changes()).map((change) => change.split(' ')[0]).sort()).toEqual(['audit_events', 'tenants']);
+  });
 
   it('refuses NUL bytes in the Authorization header at the HTTP parser, before the app', async () => {
     for (const value of ['Bearer la_\u0000abc', 'Bearer \u0000', '\u0000']) {
@@ -271,6 +301,7 @@ function operationsOf(document: { paths: Record<string, Record<string, any>>; co
 
 interface GeneratedRequest {
   caller: string;
+  headers: Record<string, string>;
   params: string[];
   query: string;
   body?: RawBody;
@@ -294,18 +325,19 @@ function requestFor(operation: Operation, realIds: string[], callerNames: string
     {
       // Mostly staff: a request refused at the door never reaches the code behind it.
       caller: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('admin', 'support') }, { weight: 1, arbitrary: fc.constantFrom(...callerNames) }),
+      headers: hostileHeaders(realIds),
       params: fc.array(pathSegment(realIds), { minLength: operation.pathParams.length, maxLength: operation.pathParams.length }),
       query: queryString(operation.queryParams, realIds),
       body: operation.method === 'GET' ? fc.constant(undefined) : body,
     },
-    { requiredKeys: ['caller', 'params', 'query'] },
+    { requiredKeys: ['caller', 'headers', 'params', 'query'] },
   );
 }
 
 function wireFor(operation: Operation, generated: GeneratedRequest, callers: Record<string, Record<string, string>>): WireRequest {
   let index = 0;
   const path = operation.path.replace(/\{[^}]+\}/g, () => generated.params[index++]) + generated.query;
-  const headers: Record<string, string> = { ...callers[generated.caller] };
+  const headers: Record<string, string> = { ...generated.headers, ...callers[generated.caller] };
   if (generated.body?.contentType) headers['content-type'] = generated.body.contentType;
   if (generated.body?.contentEncoding) headers['content-encoding'] = generated.body.contentEncoding;
   return { method: operation.method, path, headers, body: generated.body?.text };

@@ -125,16 +125,20 @@ export interface Parameter {
   schema?: Schema;
 }
 
-/** A query value as text: what the schema allows or just misses, or a hostile string. */
-const queryValue = (schema: Schema | undefined, realIds: readonly string[]) =>
-  fc.oneof(
-    fromSchema(schema, realIds).map((value) => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value))),
-    fc.constantFrom(...NUMBER_LITERALS),
-  );
+const asQueryText = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/** A query value as text: what the schema allows or just misses, a hostile string, or a forged page cursor. */
+function queryValue({ name, schema }: Parameter, realIds: readonly string[]): fc.Arbitrary<string> {
+  // A cursor is opaque text to the schema; a forged one is what reaches the code behind it.
+  if (name === 'cursor') return fc.oneof({ weight: 3, arbitrary: forgedCursor(realIds) }, fromSchema(schema, realIds).map(asQueryText));
+  return fc.oneof({ weight: 3, arbitrary: fromSchema(schema, realIds).map(asQueryText) }, fc.constantFrom(...NUMBER_LITERALS), forgedCursor(realIds));
+}
 
 /** A query string over the operation's own parameters and random keys: repeated keys, `k[]`, `k[x]`, bare keys. */
 export function queryString(parameters: readonly Parameter[], realIds: readonly string[]): fc.Arbitrary<string> {
-  const declared = parameters.map(({ name, schema }) => fc.tuple(fc.constantFrom(name, `${name}[]`, `${name}[x]`), queryValue(schema, realIds)));
+  const declared = parameters.map((parameter) =>
+    fc.tuple(fc.constantFrom(parameter.name, `${parameter.name}[]`, `${parameter.name}[x]`), queryValue(parameter, realIds)),
+  );
   const random = fc.tuple(hostileString(realIds), hostileString(realIds));
   const pair = fc.oneof(
     { weight: declared.length > 0 ? 5 : 0, arbitrary: declared.length > 0 ? fc.oneof(...declared) : random },
@@ -144,7 +148,43 @@ export function queryString(parameters: readonly Parameter[], realIds: readonly 
     { weight: 6, arbitrary: pair.map(([name, value]) => `${percentEncode(name)}=${percentEncode(value)}`) },
     { weight: 1, arbitrary: pair.map(([name]) => percentEncode(name)) },
   );
-  return fc.array(text, { maxLength: 4 }).map((pairs) => (pairs.length > 0 ? `?${pairs.join('&')}` : ''));
+  const anything = fc.array(text, { maxLength: 4 }).map((pairs) => pairs.join('&'));
+  const query = parameters.length > 0 ? fc.oneof(anything, oneParameterOff(parameters, realIds)) : anything;
+  return query.map((joined) => (joined ? `?${joined}` : ''));
+}
+
+/** Valid values for some declared parameters and a hostile one for one of them: every other check passes. */
+function oneParameterOff(parameters: readonly Parameter[], realIds: readonly string[]): fc.Arbitrary<string> {
+  const valid = parameters.map(({ name, schema }) =>
+    fc.option(
+      fromSchema(schema, realIds, true).map((value) => `${name}=${percentEncode(asQueryText(value))}`),
+      { nil: undefined },
+    ),
+  );
+  const off = fc.oneof(...parameters.map((parameter) => queryValue(parameter, realIds).map((value) => `${parameter.name}=${percentEncode(value)}`)));
+  return fc.tuple(fc.tuple(...valid), off).map(([pairs, hostile]) => [...pairs.filter((pair) => pair !== undefined), hostile].join('&'));
+}
+
+/**
+ * An opaque page cursor (base64url of a JSON array of the sort key) forged from hostile parts: the
+ * hostile-text middleware sees only base64, so whatever the cursor carries arrives decoded past it.
+ */
+function forgedCursor(realIds: readonly string[]): fc.Arbitrary<string> {
+  const edges = fc.constantFrom(
+    '2026-12-04T00:00:00.000Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999999999Z',
+    '-271821-04-20T00:00:00.000Z',
+    '+275760-09-13T00:00:00.000Z',
+    '-'.repeat(36),
+    '0'.repeat(36),
+  );
+  const part = fc.oneof(hostileString(realIds), edges, fc.uuid());
+  // Mostly shaped like a real key (a time and an id, or an id alone), so the decoder's own checks are what is tested.
+  const shaped = fc.oneof(fc.tuple(edges, fc.oneof(edges, fc.uuid(), hostileString(realIds))), fc.tuple(hostileString(realIds)));
+  return fc
+    .oneof({ weight: 2, arbitrary: shaped }, fc.array(part, { minLength: 1, maxLength: 3 }))
+    .map((parts) => Buffer.from(JSON.stringify(parts)).toString('base64url'));
 }
 
 /** JSON text with the keys an operation declares, prototype keys, hostile strings and unrepresentable numbers. */
@@ -274,6 +314,18 @@ export function wireRequest(baseUrl: string, request: WireRequest): Promise<Wire
 /** A header value as a client would put UTF-8 text on the wire: its bytes, read as latin-1 by node:http. */
 export const asHeaderBytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
+/** Headers the app reads besides Authorization: client address, request id, ETags, stream resumption, CSRF. */
+const READ_HEADERS = ['x-forwarded-for', 'x-request-id', 'if-none-match', 'last-event-id', 'x-csrf-token', 'user-agent', 'origin'];
+
+/** Header values node:http can put on the wire (no control characters), from the hostile strings. */
+export function hostileHeaders(realIds: readonly string[]): fc.Arbitrary<Record<string, string>> {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const value = hostileString(realIds).map((text) => asHeaderBytes(text).replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ''));
+  return fc.dictionary(fc.constantFrom(...READ_HEADERS), fc.oneof(value, fc.constantFrom('1.2.3.4, garbage', '::1, ::ffff:999.1.1.1', '"*"', 'W/"x"')), {
+    maxKeys: 2,
+  });
+}
+
 /**
  * A request written byte for byte on a socket: the only way to send a NUL in a header, which fetch and
  * node:http refuse to put on the wire. Node's own parser answers such a request before the app sees it.
@@ -376,7 +428,11 @@ const someOf = (ids: string[]) => (ids.length > 0 ? [fc.constantFrom(...ids)] : 
 /** Strings the pattern matches, bounded: some patterns match arbitrarily long text. */
 function stringMatching(schema: Schema): fc.Arbitrary<string> {
   const key = `${schema.pattern}/${schema.maxLength}`;
-  if (!patterns.has(key)) patterns.set(key, fc.stringMatching(new RegExp(schema.pattern!)).filter((text) => text.length <= (schema.maxLength ?? 512)));
+  if (!patterns.has(key))
+    patterns.set(
+      key,
+      fc.stringMatching(new RegExp(schema.pattern!)).filter((text) => text.length <= (schema.maxLength ?? 512)),
+    );
   return patterns.get(key)!;
 }
 

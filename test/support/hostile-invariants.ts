@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type pg from 'pg';
 import type { WireResponse } from './hostile-input.js';
 
@@ -83,7 +84,9 @@ export class RowWatch {
 
   static async start(client: pg.Client): Promise<RowWatch> {
     const tables = (
-      await client.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+      await client.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+      )
     ).rows.map((row) => row.name);
     const sql = tables
       .map(
@@ -111,4 +114,27 @@ export class RowWatch {
 async function read(client: pg.Client, sql: string, parameters: unknown[]): Promise<Map<string, TableState>> {
   const result = await client.query<{ name: string } & TableState>(sql, parameters);
   return new Map(result.rows.map((row) => [row.name, { rows: row.rows, md5: row.md5 }]));
+}
+
+/** How often each request kind got each status and error code. */
+export class AnswerTally {
+  private readonly counts = new Map<string, number>();
+
+  count(what: string, response: WireResponse): void {
+    const key = `${what} -> ${response.status} ${errorCodeOf(response.text)}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  write(path: string): void {
+    const lines = [...this.counts].map(([key, count]) => `${count}\t${key}`);
+    writeFileSync(path, `${lines.sort().join('\n')}\n`);
+  }
+}
+
+function errorCodeOf(text: string): string {
+  try {
+    return String((JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code ?? '');
+  } catch {
+    return '(not JSON)';
+  }
 }
