@@ -29,9 +29,10 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * Drives every operation of the OpenAPI document with generated hostile input (path ids, query strings,
  * JSON and raw bodies, Authorization headers, license tokens) and checks what must hold for any input:
  * no 5xx, every 4xx in the one error shape, no stack trace, SQL or private key in a body, and no row
- * changed by a refused request. Failures print fast-check's seed; HOSTILE_SEED=<seed> replays them.
+ * changed by a refused request. A failure prints fast-check's seed, path and shrunk counterexample.
  */
-const SEED = Number(process.env.HOSTILE_SEED ?? 1_204_2026);
+// Fixed, so a run is deterministic and a failure reproduces by running the file again.
+const SEED = Number(process.env.HOSTILE_SEED ?? 20_261_204);
 const RUNS_PER_OPERATION = Number(process.env.HOSTILE_RUNS ?? 20);
 
 interface Operation {
@@ -45,6 +46,16 @@ interface Operation {
   /** Its property names, mixed into arbitrary JSON for the same reason. */
   bodyKeys: string[];
 }
+
+/**
+ * Tables a refusal writes by design, per route, with the reason; every other refusal leaves every row as it was.
+ */
+const RECORDED_REFUSALS: Record<string, Record<string, string>> = {
+  'POST /api/v1/phone-home': {
+    phone_homes: 'every call whose token verifies is recorded with its outcome, refusals included: the history support reads',
+    notifications: 'a refused renewal (revoked, canceled) emails the tenant: the renewal_refused stage',
+  },
+};
 
 interface Exchange {
   label: string;
@@ -106,7 +117,8 @@ describe('hostile input on every route (property-based, end to end)', () => {
     const exchange = await send(label, request);
     answers.count(label.split(':')[0], exchange.response);
     const problems = violationsOf(exchange);
-    const changed = await rows.changes();
+    if (exchange.response.status === 202) await rows.settle();
+    const changed = await rows.changes(Object.keys(RECORDED_REFUSALS[`${request.method} ${request.path.split('?')[0]}`] ?? {}));
     if (isRefusal(exchange.response)) problems.push(...changed.map((change) => `a refused request changed ${change}`));
     return problems.map((problem) => `${label}: ${problem} (answer ${exchange.response.status} ${exchange.response.text.slice(0, 300)})`);
   }

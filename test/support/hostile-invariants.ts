@@ -62,12 +62,9 @@ export interface TableState {
 }
 
 /**
- * Side effects a refused request may legitimately have, with the reason. Everything else must be
- * byte-identical before and after a refusal.
+ * Columns that authentication itself stamps (last use of a token or session) before a request is refused.
+ * No table is left out: refusals write no audit rows, and rate-limit counts live in memory or Redis.
  */
-export const SIDE_EFFECTS: Record<string, string> = {};
-
-/** Columns that authentication itself stamps (last use of a token or session) before a request is refused. */
 const STAMP_COLUMNS = ['last_used_at', 'last_used_address', 'last_seen_at'];
 
 /**
@@ -99,15 +96,31 @@ export class RowWatch {
     return new RowWatch(client, sql, parameters, await read(client, sql, parameters));
   }
 
-  /** The tables (outside SIDE_EFFECTS) whose rows changed since the previous call. */
-  async changes(): Promise<string[]> {
+  /** The tables whose rows changed since the previous call, except those in `allowed`. */
+  async changes(allowed: readonly string[] = []): Promise<string[]> {
     const now = await read(this.client, this.sql, this.parameters);
     const before = this.last;
     this.last = now;
     return [...now.keys()]
-      .filter((table) => !(table in SIDE_EFFECTS))
+      .filter((table) => !allowed.includes(table))
       .filter((table) => JSON.stringify(before.get(table)) !== JSON.stringify(now.get(table)))
       .map((table) => `${table} changed (${JSON.stringify(before.get(table))} -> ${JSON.stringify(now.get(table))})`);
+  }
+
+  /**
+   * Waits until the rows stop changing (two equal reads 100 ms apart) and takes that as the baseline:
+   * a 202 means the work goes on after the answer, and it must not be blamed on the next request.
+   */
+  async settle(): Promise<void> {
+    let now = await read(this.client, this.sql, this.parameters);
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const next = await read(this.client, this.sql, this.parameters);
+      const stable = JSON.stringify([...next]) === JSON.stringify([...now]);
+      now = next;
+      if (stable) break;
+    }
+    this.last = now;
   }
 }
 
