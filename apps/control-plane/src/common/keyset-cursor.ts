@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findHostileText } from './hostile-text.js';
 
 /**
  * Keyset (cursor) pagination: a page ends with `next_cursor`, the sort key of its last row, and the
@@ -17,9 +18,14 @@ export function nextCursor<T>(rows: T[], limit: number, keyOf: (row: T) => strin
 
 const NOT_A_CURSOR = 'is not a next_cursor from a previous page of this list';
 
+/**
+ * The cursor's key parts, or undefined. The hostile-text middleware sees only the base64, so a forged
+ * cursor carrying a NUL (a 500 from Postgres) or a lone surrogate is refused here: no page ends on one.
+ */
 function decoded(text: string): unknown {
   try {
-    return JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    const parts: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    return findHostileText(parts) ? undefined : parts;
   } catch {
     return undefined;
   }
@@ -30,14 +36,21 @@ export const timeCursorSchema = z
   .string()
   .max(256)
   .transform((text, context) => {
-    const parsed = z.tuple([z.iso.datetime(), z.guid()]).safeParse(decoded(text));
-    if (!parsed.success) {
-      context.addIssue({ code: 'custom', message: NOT_A_CURSOR });
-      return z.NEVER;
-    }
-    return { at: new Date(parsed.data[0]), id: parsed.data[1] };
+    const key = decodeTimeCursor(text);
+    if (!key) context.addIssue({ code: 'custom', message: NOT_A_CURSOR });
+    return key ?? z.NEVER;
   });
-export type TimeCursor = z.output<typeof timeCursorSchema>;
+
+export interface TimeCursor {
+  at: Date;
+  id: string;
+}
+
+/** The key of a timestamp-and-uuid cursor, or undefined when `text` is not one this API could have issued. */
+export function decodeTimeCursor(text: string): TimeCursor | undefined {
+  const parsed = z.tuple([z.iso.datetime(), z.guid()]).safeParse(decoded(text));
+  return parsed.success ? { at: new Date(parsed.data[0]), id: parsed.data[1] } : undefined;
+}
 
 export const timeCursorOf = (at: Date, id: string): string[] => [at.toISOString(), id];
 

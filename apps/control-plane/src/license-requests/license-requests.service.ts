@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { decodeTimeCursor } from '../common/keyset-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LicenseIssuerService, type IssuedLicense } from '../licenses/license-issuer.service.js';
 import { LicenseEntity } from '../licenses/license.entity.js';
@@ -285,17 +286,15 @@ function encodeCursor(request: LicenseRequestEntity): string {
   return Buffer.from(JSON.stringify([request.createdAt.toISOString(), request.id])).toString('base64url');
 }
 
+/** The shared decoder: a forged cursor (36 dashes for an id, a year before 4713 BC) was a 500 from Postgres. */
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
+  const key = decodeTimeCursor(cursor);
+  if (!key) {
     throw AppError.validation('The cursor is not one this API returned; pass next_cursor unchanged.', [
       { field: 'cursor', message: 'not a cursor from this API' },
     ]);
   }
+  return { createdAt: key.at, id: key.id };
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {

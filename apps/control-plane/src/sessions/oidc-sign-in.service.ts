@@ -158,7 +158,9 @@ export class OidcSignInService {
 
   /** Discovers the issuer on first use (and again after a failure), not at boot: an IdP outage must not stop the API. */
   private client(): Promise<oidc.Configuration> {
-    if (!this.enabled) throw new AppError(503, 'OIDC_NOT_CONFIGURED', 'Single sign-on is not configured here; sign in with an API token.');
+    // 404, not 503: this deployment has no single sign-on, which is no outage, and any anonymous caller
+    // could otherwise raise the 5xx rate that dashboards and alerts watch.
+    if (!this.enabled) throw new AppError(404, 'OIDC_NOT_CONFIGURED', 'Single sign-on is not configured here; sign in with an API token.');
     this.discovered ??= oidc
       .discovery(
         new URL(this.config.OIDC_ISSUER_URL!),
