@@ -41,7 +41,8 @@ describe('booting the control plane', () => {
     const app = boot({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir() });
     try {
       let health: Response | undefined;
-      for (let attempt = 0; attempt < 120 && !health?.ok; attempt++) {
+      // PGlite's first start, the migrations and a generated key take a while on a loaded machine.
+      for (let attempt = 0; attempt < 600 && !health?.ok; attempt++) {
         health = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined);
         if (!health?.ok) await new Promise((done) => setTimeout(done, 250));
       }
