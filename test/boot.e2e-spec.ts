@@ -55,7 +55,7 @@ describe('booting the control plane', () => {
       app.child.kill('SIGTERM');
       await app.exited;
     }
-  }, 60_000);
+  }, 240_000);
 
   it('stops with a clear message, and without echoing the value, when CP_LICENSE_PRIVATE_KEY is malformed', async () => {
     const app = boot({ DATA_DIR: dataDir(), CP_LICENSE_PRIVATE_KEY: 'super-secret-not-a-key' });
