@@ -19,7 +19,7 @@ const SUCCESSFUL = SUCCESSFUL_RESULTS.map((result) => `'${result}'`).join(', ');
  * last success and silence detection answer as before. The newer call is found through
  * phone_homes_tenant_idx (tenant_id, called_at DESC).
  */
-const PRUNE_SQL = `
+export const PHONE_HOME_PRUNE_SQL = `
   DELETE FROM phone_homes WHERE id IN (
     SELECT p.id FROM phone_homes p
     WHERE p.called_at < $1
@@ -59,7 +59,7 @@ export class PhoneHomeRetention {
       const deleted = await this.dataSource.transaction(async (manager) => {
         const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [PRUNE_LOCK_ID])) as [{ locked: boolean }];
         if (!locked) return null;
-        const [, count] = (await manager.query(PRUNE_SQL, [cutoff, PHONE_HOME_PRUNE_BATCH])) as [unknown, number];
+        const [, count] = (await manager.query(PHONE_HOME_PRUNE_SQL, [cutoff, PHONE_HOME_PRUNE_BATCH])) as [unknown, number];
         return count;
       });
       if (deleted === null) return result;
