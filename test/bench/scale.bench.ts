@@ -62,9 +62,8 @@ async function main(): Promise<void> {
     await seedScale(client, { tenants: TENANTS, licensesPerTenant: LICENSES_PER_TENANT, now: cp.clock.now() });
     row('seeding (not a product figure)', `${((performance.now() - seedStart) / 1000).toFixed(0)} s`);
     const count = async (table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
-    const counts: Record<string, number> = Object.fromEntries(
-      await Promise.all(['tenants', 'licenses', 'phone_homes', 'audit_events', 'notifications'].map(async (t) => [t, await count(t)])),
-    );
+    const counts: Record<string, number> = {};
+    for (const table of ['tenants', 'licenses', 'phone_homes', 'audit_events', 'notifications']) counts[table] = await count(table);
     row(
       'fleet',
       Object.entries(counts)
