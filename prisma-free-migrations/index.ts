@@ -14,6 +14,7 @@ import { LicenseRequests1764007000000 } from './1764007000000-LicenseRequests.js
 import { EntitlementsNotify1764008000000 } from './1764008000000-EntitlementsNotify.js';
 import { TenantUsage1764008100000 } from './1764008100000-TenantUsage.js';
 import { StaffIdentity1764009000000 } from './1764009000000-StaffIdentity.js';
+import { PhoneHomeRetention1764010000000 } from './1764010000000-PhoneHomeRetention.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   EntitlementsNotify1764008000000,
   TenantUsage1764008100000,
   StaffIdentity1764009000000,
+  PhoneHomeRetention1764010000000,
 ];

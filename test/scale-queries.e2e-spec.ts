@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { NotificationSchedules } from '../apps/control-plane/src/notifications/notification-schedules.cron.js';
+import { PhoneHomeRetention } from '../apps/control-plane/src/phone-home/phone-home-retention.service.js';
 import { seedScale } from './bench/scale-seed.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -67,7 +68,7 @@ describe('list and sweep queries at scale (end to end)', () => {
     expect(refused.body.error.details).toEqual([expect.objectContaining({ field: 'cursor', message: expect.stringMatching(/next_cursor/) })]);
   });
 
-  it('reads no large table sequentially in any list or in the notification sweep', async () => {
+  it('reads no large table sequentially in any list, in the notification sweep or in the phone-home prune', async () => {
     sent.length = 0;
     const deep = await list('/api/v1/licenses?limit=500');
     const deepAudit = await list('/api/v1/audit-events?limit=500');
@@ -92,13 +93,15 @@ describe('list and sweep queries at scale (end to end)', () => {
     }
     await cp.app.get(NotificationSchedules).sweep();
     await cp.app.get(NotificationSchedules).sweep();
+    await cp.app.get(PhoneHomeRetention).prune();
 
     const { rows: sizes } = await client.query<{ relname: string; rows: number }>(
       `SELECT relname, reltuples::bigint AS rows FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`,
     );
     const large = new Set(sizes.filter((table) => Number(table.rows) > LARGE).map((table) => table.relname));
     expect([...large]).toEqual(expect.arrayContaining(['licenses', 'phone_homes']));
-    const selects = sent.filter(([query]) => /^\s*(SELECT|WITH)\b/i.test(query) && !query.includes('pg_try_advisory'));
+    const selects = sent.filter(([query]) => /^\s*(SELECT|WITH|DELETE)\b/i.test(query) && !query.includes('pg_try_advisory'));
+    expect(selects.some(([query]) => /^\s*DELETE FROM phone_homes/.test(query))).toBe(true);
     expect(selects.length).toBeGreaterThan(15);
     const scans: string[] = [];
     for (const [query, parameters] of selects) {

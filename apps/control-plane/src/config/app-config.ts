@@ -125,6 +125,7 @@ export const configSchema = z
     PHONE_HOME_RATE_LIMIT_PER_ADDRESS: positiveInt.max(1_000_000).default(120),
     PHONE_HOME_RATE_LIMIT_PER_LICENSE: positiveInt.max(1_000_000).default(30),
     PHONE_HOME_MAX_TOKEN_BYTES: positiveInt.min(512).max(65_536).default(8_192),
+    PHONE_HOME_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(400),
     CORS_ORIGINS: z
       .string()
       .default('')
@@ -213,12 +214,35 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['STRIPE_API_PROTOCOL'], message: 'must be https when NODE_ENV=production (http is for a local fake Stripe)' });
     }
     for (const problem of oidcProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
+    const retentionProblem = phoneHomeRetentionProblem(config);
+    if (retentionProblem) ctx.addIssue({ code: 'custom', path: ['PHONE_HOME_RETENTION_DAYS'], message: retentionProblem });
     if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the .eml file sink is for development)' });
     }
   });
 
 export type AppConfig = z.infer<typeof configSchema>;
+
+/** Days of phone-home records the portal's active-use chart reads (the last 30 days), plus one. */
+export const MIN_PHONE_HOME_RETENTION_DAYS = 31;
+
+/**
+ * The phone-home prune must leave every record a reader still needs: the active-use chart (30 days),
+ * silence detection (PHONE_HOME_SILENCE_HOURS) and clone detection (PHONE_HOME_FINGERPRINT_WINDOW_HOURS).
+ * The last call of each installation is kept whatever its age, by the prune itself.
+ */
+function phoneHomeRetentionProblem(config: {
+  PHONE_HOME_RETENTION_DAYS: number;
+  PHONE_HOME_SILENCE_HOURS: number;
+  PHONE_HOME_FINGERPRINT_WINDOW_HOURS: number;
+}): string | null {
+  const days = config.PHONE_HOME_RETENTION_DAYS;
+  if (days <= 0) return null;
+  if (days < MIN_PHONE_HOME_RETENTION_DAYS) return `must be 0 (keep forever) or at least ${MIN_PHONE_HOME_RETENTION_DAYS} days (the active-use chart reads 30)`;
+  const window = Math.max(config.PHONE_HOME_SILENCE_HOURS, config.PHONE_HOME_FINGERPRINT_WINDOW_HOURS);
+  if (days * 24 <= window) return `must be longer than PHONE_HOME_SILENCE_HOURS and PHONE_HOME_FINGERPRINT_WINDOW_HOURS (${window} h), or 0 (keep forever)`;
+  return null;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ApiTokenExpiryReminders } from '../auth/api-token-expiry-reminders.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Metrics } from '../observability/metrics.js';
+import { PhoneHomeRetention } from '../phone-home/phone-home-retention.service.js';
 import { LicenseExpiryReminders } from './license-expiry-reminders.service.js';
 import { NotificationRelay } from './notification-relay.service.js';
 import { PhoneHomeSilenceAlerts } from './phone-home-silence-alerts.service.js';
@@ -15,7 +16,8 @@ const SWEEP_LOCK_ID = 4_242_006;
  * The notification ticks, registered on @nestjs/schedule with configurable periods. The relay may run
  * on every replica at once (rows are claimed with SKIP LOCKED); the sweep that records reminders and
  * alerts runs on one replica at a time (transaction-scoped advisory lock), and is idempotent anyway
- * because each reminder has its deduplication key.
+ * because each reminder has its deduplication key. The phone-home prune (PHONE_HOME_RETENTION_DAYS)
+ * shares the sweep's period and runs on one replica at a time too, one transaction per batch.
  */
 @Injectable()
 export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
@@ -31,6 +33,7 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
     private readonly reminders: LicenseExpiryReminders,
     private readonly silence: PhoneHomeSilenceAlerts,
     private readonly tokenReminders: ApiTokenExpiryReminders,
+    private readonly retention: PhoneHomeRetention,
     private readonly metrics: Metrics,
   ) {}
 
@@ -41,6 +44,10 @@ export class NotificationSchedules implements OnApplicationBootstrap, OnModuleDe
     this.every('notifications.sweep', this.config.NOTIFICATION_SWEEP_INTERVAL_MS, () =>
       this.sweep().then((ran) => ran && this.metrics.sweepSucceeded('reminders')),
     );
+    if (this.config.PHONE_HOME_RETENTION_DAYS > 0)
+      this.every('phone-homes.prune', this.config.NOTIFICATION_SWEEP_INTERVAL_MS, () =>
+        this.retention.prune().then((result) => result.ran && this.metrics.sweepSucceeded('phone_home_prune')),
+      );
   }
 
   /** Records due reminders and alerts; false when another replica holds the sweep. */

@@ -12,6 +12,7 @@ import { NotificationSchedules } from './notification-schedules.cron.js';
 import { NotificationProcessor } from './notification.processor.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
+import { PhoneHomeRetention } from '../phone-home/phone-home-retention.service.js';
 import { PhoneHomeSilenceAlerts } from './phone-home-silence-alerts.service.js';
 
 export interface NotificationsModuleOptions extends NotificationDeliveryOptions {
@@ -39,6 +40,7 @@ export class NotificationsModule {
         NotificationRelay,
         LicenseExpiryReminders,
         PhoneHomeSilenceAlerts,
+        PhoneHomeRetention,
         ApiTokenExpiryReminders,
         NotificationSchedules,
         ...(options.staffApi ? [NotificationsService] : []),

@@ -30,7 +30,7 @@ export const METRIC = {
 } as const;
 
 /** The periodic jobs whose last successful run is exported (an alert fires when one stops running). */
-export type SweepKind = 'relay' | 'reminders' | 'billing';
+export type SweepKind = 'relay' | 'reminders' | 'billing' | 'phone_home_prune';
 
 /** Reads rows for a gauge at scrape time; undefined when the database cannot answer now. */
 export type GaugeQuery = <Row>(sql: string, parameters?: unknown[]) => Promise<Row[] | undefined>;
