@@ -1,14 +1,6 @@
-import type { Page } from '@playwright/test';
 import pg from 'pg';
 import { expect, test } from './control-plane.fixture.js';
-import { checkPage } from './page-checks.js';
-
-async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
-  await page.goto(`${baseUrl}/console`);
-  await page.getByLabel('Staff token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Tenants', level: 1 })).toBeVisible();
-}
+import { checkPage, signIn } from './page-checks.js';
 
 test.describe('support console: replace a license, silent installations', () => {
   test('support replaces a license from the tenant page; a viewer sees silent installations and no replace button', async ({ page, cp }) => {
