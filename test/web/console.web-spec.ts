@@ -1,13 +1,5 @@
-import type { Page } from '@playwright/test';
 import { expect, test } from './control-plane.fixture.js';
-import { checkPage } from './page-checks.js';
-
-async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
-  await page.goto(`${baseUrl}/console`);
-  await page.getByLabel('Staff token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Tenants', level: 1 })).toBeVisible();
-}
+import { checkPage, signIn } from './page-checks.js';
 
 test.describe('support console', () => {
   test('support finds a tenant, issues a license, resends its email and revokes it; a viewer cannot issue', async ({ page, cp }) => {

@@ -111,6 +111,11 @@ test.describe('customer portal', () => {
     expect(keyDownload.suggestedFilename()).toBe('license-public-key.pem');
     expect(opensslVerifies(token, readFileSync((await keyDownload.path())!, 'utf8'))).toBe(true);
     expect(opensslVerifies(`${token.slice(0, -4)}AAAA`, readFileSync((await keyDownload.path())!, 'utf8'))).toBe(false);
+    const [chainDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download key chain' }).click()]);
+    expect(chainDownload.suggestedFilename()).toBe('license-key-chain.json');
+    const chain = JSON.parse(readFileSync((await chainDownload.path())!, 'utf8')) as { active_kid: string; keys: { kid: string }[] };
+    expect(chain.keys.map((key) => key.kid)).toContain(chain.active_kid);
+    await expect(page.getByText('The key chain proves each newer signing key')).toBeVisible();
 
     // Stripe's Customer Portal is another site: the fake's URL is answered here so the browser can land on it.
     await page.route('https://billing.stripe.test/**', (route) =>

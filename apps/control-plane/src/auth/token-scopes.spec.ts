@@ -8,6 +8,7 @@ describe('requiredScope', () => {
     ['POST', '/api/v1/licenses/inspect', 'licenses:read'],
     ['GET', '/api/v1/tenants/:id/entitlements', 'entitlements:read'],
     ['GET', '/api/v1/tenants/:id/phone-homes', 'licenses:read'],
+    ['GET', '/api/v1/silent-installations', 'licenses:read'],
     ['PUT', '/api/v1/tenants/:tenantId/subscription', 'tenants:write'],
     ['POST', '/api/v1/tenants/:id/login-links', 'tenants:write'],
     ['PUT', '/api/v1/addons/:id/prices', 'plans:write'],

@@ -55,7 +55,7 @@ export function scopesBeyondRole(role: StaffRole, scopes: readonly TokenScope[])
 const ROUTE_RESOURCES: [RegExp, string][] = [
   [/^tenants\/[^/]+\/entitlements$/, 'entitlements'],
   [/^tenants\/[^/]+\/(phone-homes|active-uses)$/, 'licenses'],
-  [/^clone-alerts$/, 'licenses'],
+  [/^(clone-alerts|silent-installations)$/, 'licenses'],
   [/^tenants(\/|$)/, 'tenants'],
   [/^licenses(\/|$)/, 'licenses'],
   [/^(plans|addons)(\/|$)/, 'plans'],

@@ -58,3 +58,25 @@ export const cloneAlertListResponse = z.object({
     }),
   ),
 });
+
+export const silentInstallationListResponse = z.object({
+  silence_hours: z.number().int().describe('PHONE_HOME_SILENCE_HOURS: an installation not heard from for longer is silent.'),
+  next_cursor: z.string().nullable(),
+  items: z.array(
+    z
+      .object({
+        tenant_id: z.string(),
+        tenant_name: z.string(),
+        contact_email: z.string(),
+        license_id: z.uuid().describe("The tenant's newest active BYOC license."),
+        lineage_id: z.uuid(),
+        environment: z.string().nullable(),
+        plan_name: z.string().nullable(),
+        issued_at: timestamp,
+        expires_at: timestamp,
+        last_phone_home_at: timestamp.nullable().describe('The last successful phone-home; null when it never phoned home.'),
+        silent_hours: z.number().int().describe('Hours since the last successful phone-home (or since the license was issued).'),
+      })
+      .meta({ id: 'SilentInstallation' }),
+  ),
+});

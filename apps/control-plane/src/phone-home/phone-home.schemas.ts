@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idCursorSchema } from '../common/keyset-cursor.js';
 import { usageFiguresSchema } from '../usage/usage.schemas.js';
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T00:00:00Z' });
@@ -40,3 +41,10 @@ export const cloneAlertsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type CloneAlertsQuery = z.infer<typeof cloneAlertsQuerySchema>;
+
+/** Silent installations, by tenant id: `cursor` is the `next_cursor` of the previous page. */
+export const silentInstallationsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: idCursorSchema.optional(),
+});
+export type SilentInstallationsQuery = z.infer<typeof silentInstallationsQuerySchema>;

@@ -3,9 +3,16 @@ import { RequireRole } from '../auth/auth.decorators.js';
 import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { PhoneHomeHistoryService } from './phone-home-history.service.js';
-import { cloneAlertsQuerySchema, phoneHomeHistoryQuerySchema, type CloneAlertsQuery, type PhoneHomeHistoryQuery } from './phone-home.schemas.js';
+import {
+  cloneAlertsQuerySchema,
+  phoneHomeHistoryQuerySchema,
+  silentInstallationsQuerySchema,
+  type CloneAlertsQuery,
+  type PhoneHomeHistoryQuery,
+  type SilentInstallationsQuery,
+} from './phone-home.schemas.js';
 import { ApiReply } from '../openapi/api-reply.decorator.js';
-import { activeUsesResponse, cloneAlertListResponse, phoneHomeHistoryResponse } from './phone-home.responses.js';
+import { activeUsesResponse, cloneAlertListResponse, phoneHomeHistoryResponse, silentInstallationListResponse } from './phone-home.responses.js';
 
 const TENANT_NOT_FOUND = { status: 404, code: 'TENANT_NOT_FOUND', message: 'Tenant "acme" does not exist.' };
 
@@ -35,5 +42,12 @@ export class PhoneHomesController {
   @ApiReply({ summary: 'List clone alerts', schema: cloneAlertListResponse })
   cloneAlerts(@Query(new ZodPipe(cloneAlertsQuerySchema, 'query string')) query: CloneAlertsQuery) {
     return this.history.alerts(query);
+  }
+
+  @Get('silent-installations')
+  @RequireRole('viewer')
+  @ApiReply({ summary: 'List BYOC installations silent for PHONE_HOME_SILENCE_HOURS', schema: silentInstallationListResponse })
+  silentInstallations(@Query(new ZodPipe(silentInstallationsQuerySchema, 'query string')) query: SilentInstallationsQuery) {
+    return this.history.silentInstallations(query);
   }
 }

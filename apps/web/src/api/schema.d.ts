@@ -947,6 +947,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/silent-installations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List BYOC installations silent for PHONE_HOME_SILENCE_HOURS
+         * @description Requires a staff token with the **viewer** role (or stronger).
+         */
+        get: operations["PhoneHomesController_silentInstallations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1450,6 +1470,31 @@ export interface components {
                 /** Format: date-time */
                 period_end: string | null;
             } | null;
+        };
+        SilentInstallation: {
+            tenant_id: string;
+            tenant_name: string;
+            contact_email: string;
+            /**
+             * Format: uuid
+             * @description The tenant's newest active BYOC license.
+             */
+            license_id: string;
+            /** Format: uuid */
+            lineage_id: string;
+            environment: string | null;
+            plan_name: string | null;
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description The last successful phone-home; null when it never phoned home.
+             */
+            last_phone_home_at: string | null;
+            /** @description Hours since the last successful phone-home (or since the license was issued). */
+            silent_hours: number;
         };
         TenantUsage: {
             tenant_id: string;
@@ -7142,6 +7187,115 @@ export interface operations {
                             /** Format: date-time */
                             detected_at: string;
                         }[];
+                    };
+                };
+            };
+            /** @description The request is invalid; `details` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "VALIDATION_FAILED",
+                     *         "message": "The request body is invalid: tenant_id: Required.",
+                     *         "details": [
+                     *           {
+                     *             "field": "tenant_id",
+                     *             "message": "Required"
+                     *           }
+                     *         ],
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "The API token is unknown or revoked.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token’s role is too weak. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "This action needs the viewer role; the token has \"viewer\".",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Internal error; the request id identifies it in the logs.",
+                     *         "details": null,
+                     *         "request_id": "5f0c6a8e-2d8b-4d55-9c0e-3f7f1e2a9b10"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PhoneHomesController_silentInstallations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description PHONE_HOME_SILENCE_HOURS: an installation not heard from for longer is silent. */
+                        silence_hours: number;
+                        next_cursor: string | null;
+                        items: components["schemas"]["SilentInstallation"][];
                     };
                 };
             };

@@ -9,6 +9,7 @@ import { PlansPage } from './PlansPage';
 import { RequestPage } from './RequestPage';
 import { RequestsPage } from './RequestsPage';
 import { SessionsPage } from './SessionsPage';
+import { SilentPage } from './SilentPage';
 import { can, StaffContext, storedToken } from './staff';
 import { TenantPage } from './TenantPage';
 import { TenantsPage } from './TenantsPage';
@@ -105,6 +106,7 @@ export function ConsoleApp() {
           <NavLink to="/requests">License requests</NavLink>
           <NavLink to="/inspect">Token inspector</NavLink>
           <NavLink to="/alerts">Clone alerts</NavLink>
+          <NavLink to="/silent">Silent installations</NavLink>
           <NavLink to="/plans">Plans &amp; prices</NavLink>
           {can(who.role, 'admin') && <NavLink to="/tokens">Staff tokens</NavLink>}
           {can(who.role, 'admin') && auth.oidc.enabled && <NavLink to="/sessions">Sessions</NavLink>}
@@ -128,6 +130,7 @@ export function ConsoleApp() {
             <Route path="/requests/:id" element={<RequestPage />} />
             <Route path="/inspect" element={<InspectPage />} />
             <Route path="/alerts" element={<AlertsPage />} />
+            <Route path="/silent" element={<SilentPage />} />
             <Route path="/plans" element={<PlansPage />} />
             <Route path="/tokens" element={<TokensPage />} />
             <Route path="/sessions" element={<SessionsPage />} />

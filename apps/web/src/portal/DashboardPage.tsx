@@ -79,6 +79,11 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
     saveFile('license-public-key.pem', await response.text(), 'application/x-pem-file');
   };
 
+  const downloadKeyChain = async () => {
+    const response = await fetch('/.well-known/license-key-chain.json');
+    saveFile('license-key-chain.json', await response.text(), 'application/json');
+  };
+
   const checkout = params.get('checkout');
   // The license_expiring email links here with ?request=renewal&license_id=…: the request form opens prefilled.
   // Opened while signed out, the link was stashed and comes back here after the sign-in link.
@@ -150,11 +155,20 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
               title="Licenses"
               id="licenses-heading"
               actions={
-                <button className="secondary" onClick={() => void downloadPublicKey()}>
-                  Download public key
-                </button>
+                <>
+                  <button className="secondary" onClick={() => void downloadPublicKey()}>
+                    Download public key
+                  </button>
+                  <button className="secondary" onClick={() => void downloadKeyChain()}>
+                    Download key chain
+                  </button>
+                </>
               }
             >
+              <p className="muted">
+                The key chain proves each newer signing key with the one before it: give it to an installation that trusts only an older public key, and it
+                accepts licenses signed after a key rotation.
+              </p>
               {!licenses.data ? (
                 <Loading />
               ) : licenses.data.items.length === 0 ? (

@@ -9,7 +9,9 @@ export function LicensesSection({ tenantId }: { tenantId: string }) {
   const { api, role } = useStaff();
   const licenses = useLoad(() => api.GET('/api/v1/licenses', { params: { query: { tenant_id: tenantId, limit: 100 } } }).then(unwrap), [api, tenantId]);
   const [issuing, setIssuing] = useState(false);
-  const [issued, setIssued] = useState<string | null>(null);
+  // The license a replacement is being issued for (the form opens prefilled from it).
+  const [replacing, setReplacing] = useState<License | null>(null);
+  const [issued, setIssued] = useState<{ id: string; replaced?: string } | null>(null);
   const [error, setError] = useState<unknown>();
 
   const download = async (license: License) => {
@@ -40,25 +42,37 @@ export function LicensesSection({ tenantId }: { tenantId: string }) {
       id="licenses-heading"
       actions={
         can(role, 'support') && (
-          <button onClick={() => setIssuing((value) => !value)} aria-expanded={issuing}>
+          <button
+            onClick={() => {
+              setReplacing(null);
+              setIssuing((value) => !value);
+            }}
+            aria-expanded={issuing}
+          >
             Issue license
           </button>
         )
       }
     >
-      {issuing && (
+      {(issuing || replacing) && (
         <IssueLicenseForm
+          key={replacing?.id ?? 'new'}
           tenantId={tenantId}
+          replacing={replacing}
           onIssued={(id) => {
+            setIssued({ id, replaced: replacing?.id });
             setIssuing(false);
-            setIssued(id);
+            setReplacing(null);
             licenses.reload();
           }}
         />
       )}
       {issued && (
-        <Banner tone="good" title={`License ${issued.slice(0, 8)} issued`}>
-          It was emailed to the tenant's contact address; download it below.
+        <Banner
+          tone="good"
+          title={issued.replaced ? `License ${issued.id.slice(0, 8)} replaces ${issued.replaced.slice(0, 8)}` : `License ${issued.id.slice(0, 8)} issued`}
+        >
+          It was emailed to the tenant's contact address; download it below.{issued.replaced && ' The old license is superseded.'}
         </Banner>
       )}
       <ErrorNotice error={error ?? licenses.error} />
@@ -107,6 +121,18 @@ export function LicensesSection({ tenantId }: { tenantId: string }) {
                       <button className="small secondary" onClick={() => void download(license)} aria-label={`Download license ${license.id.slice(0, 8)}`}>
                         Download
                       </button>
+                      {license.status === 'active' && (
+                        <button
+                          className="small secondary"
+                          onClick={() => {
+                            setIssuing(false);
+                            setReplacing(license);
+                          }}
+                          aria-label={`Replace license ${license.id.slice(0, 8)}`}
+                        >
+                          Replace
+                        </button>
+                      )}
                       <button className="small danger" onClick={() => void revoke(license)} aria-label={`Revoke license ${license.id.slice(0, 8)}`}>
                         Revoke
                       </button>
@@ -126,10 +152,18 @@ function optionalNumber(value: string): number | undefined {
   return value.trim() === '' ? undefined : Number(value);
 }
 
-function IssueLicenseForm({ tenantId, onIssued }: { tenantId: string; onIssued: (licenseId: string) => void }) {
+/** Issues a license; with `replacing`, a replacement of it (prefilled from its claims, `replaces` set). */
+function IssueLicenseForm({ tenantId, replacing, onIssued }: { tenantId: string; replacing: License | null; onIssued: (licenseId: string) => void }) {
   const { api } = useStaff();
   const plans = useLoad(() => api.GET('/api/v1/plans').then(unwrap), [api]);
-  const [form, setForm] = useState({ plan_id: '', deployment_mode: '', addons: '', validity_days: '', fingerprint: '', max_active_uses: '' });
+  const [form, setForm] = useState({
+    plan_id: '',
+    deployment_mode: replacing?.deployment_mode ?? '',
+    addons: '',
+    validity_days: '',
+    fingerprint: replacing?.claims.fingerprint ?? '',
+    max_active_uses: replacing?.claims.max_active_uses?.toString() ?? '',
+  });
   const [error, setError] = useState<unknown>();
   const set = (field: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
 
@@ -151,6 +185,7 @@ function IssueLicenseForm({ tenantId, onIssued }: { tenantId: string; onIssued: 
             validity_days: optionalNumber(form.validity_days),
             fingerprint: form.fingerprint.trim() || undefined,
             max_active_uses: optionalNumber(form.max_active_uses),
+            replaces: replacing?.id,
           },
         }),
       );
@@ -161,7 +196,15 @@ function IssueLicenseForm({ tenantId, onIssued }: { tenantId: string; onIssued: 
   };
 
   return (
-    <form className="form card-body" onSubmit={submit} aria-label="Issue a license">
+    <form className="form card-body" onSubmit={submit} aria-label={replacing ? `Replace license ${replacing.id.slice(0, 8)}` : 'Issue a license'}>
+      {replacing && (
+        <p className="muted">
+          Replacing license <code>{replacing.id.slice(0, 8)}</code> ({replacing.claims.plan_name},{' '}
+          {replacing.claims.addons.length > 0 ? replacing.claims.addons.join(', ') : 'no add-ons'}): the new license continues its installation, which renews to
+          it at its next phone-home; the old one is superseded. Its environment and machine count carry over; an empty plan or add-ons field follows the
+          subscription.
+        </p>
+      )}
       <div className="form-grid">
         <label>
           Plan
@@ -201,7 +244,7 @@ function IssueLicenseForm({ tenantId, onIssued }: { tenantId: string; onIssued: 
       </div>
       <ErrorNotice error={error} />
       <div className="row">
-        <button type="submit">Issue and email</button>
+        <button type="submit">{replacing ? 'Replace and email' : 'Issue and email'}</button>
       </div>
     </form>
   );
