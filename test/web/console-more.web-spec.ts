@@ -5,7 +5,7 @@ import { checkPage, signIn } from './page-checks.js';
 test.describe('support console: replace a license, silent installations', () => {
   test('support replaces a license from the tenant page; a viewer sees silent installations and no replace button', async ({ page, cp }) => {
     const admin = await cp.token('admin', 'web-admin-more');
-    for (const id of ['pied-piper', 'umbrella']) {
+    for (const id of ['pied-piper', 'soylent']) {
       expect(
         (
           await cp.http('POST', '/api/v1/tenants', {
@@ -21,11 +21,11 @@ test.describe('support console: replace a license, silent installations', () => 
     const old = await cp.http('POST', '/api/v1/licenses', { token: admin, body: { tenant_id: 'pied-piper', fingerprint: 'pied-node-1', max_active_uses: 40 } });
     expect(old.status).toBe(201);
     const oldId = (old.body.license.id as string).slice(0, 8);
-    expect((await cp.http('POST', '/api/v1/licenses', { token: admin, body: { tenant_id: 'umbrella' } })).status).toBe(201);
-    // umbrella's installation has not phoned home since its license was issued 100 hours ago (the browser cannot move the CP's clock).
+    expect((await cp.http('POST', '/api/v1/licenses', { token: admin, body: { tenant_id: 'soylent' } })).status).toBe(201);
+    // soylent's installation has not phoned home since its license was issued 100 hours ago (the browser cannot move the CP's clock).
     const db = new pg.Client({ connectionString: cp.env.DATABASE_URL });
     await db.connect();
-    await db.query(`UPDATE licenses SET issued_at = now() - interval '100 hours' WHERE tenant_id = 'umbrella'`);
+    await db.query(`UPDATE licenses SET issued_at = now() - interval '100 hours' WHERE tenant_id = 'soylent'`);
     await db.end();
 
     await signIn(page, cp.baseUrl, await cp.token('support', 'Sam (support)'));
@@ -53,11 +53,11 @@ test.describe('support console: replace a license, silent installations', () => 
     await expect(page.getByRole('heading', { name: 'Silent installations', level: 1 })).toBeVisible();
     const table = page.getByRole('table');
     await expect(table.getByRole('row')).toHaveCount(2);
-    await expect(table.getByRole('row').nth(1)).toContainText('umbrella');
+    await expect(table.getByRole('row').nth(1)).toContainText('soylent');
     await expect(table.getByRole('row').nth(1)).toContainText('never');
     await expect(table.getByRole('row').nth(1)).toContainText('100 h');
     await checkPage(page, 'console-silent');
-    await page.getByRole('link', { name: 'umbrella', exact: true }).click();
+    await page.getByRole('link', { name: 'soylent', exact: true }).click();
     await expect(page.getByRole('region', { name: 'Licenses' }).getByRole('row')).toHaveCount(2);
     await expect(page.getByRole('button', { name: /^Replace license/ })).toHaveCount(0);
   });
