@@ -58,7 +58,7 @@ export class NotificationsService {
         throw AppError.conflict('NOTIFICATION_IN_FLIGHT', `Notification "${id}" is ${notification.status}: it is being delivered already.`);
       }
       await this.assertLicenseCurrent(manager, notification);
-      const attachments = await this.withToken(notification);
+      const attachments = await this.withToken(manager, notification);
       await manager.query(
         `UPDATE notifications SET status = 'pending', attempts = 0, last_error = NULL, sent_at = NULL, failed_at = NULL, queued_at = NULL,
            next_attempt_at = now(), resends = resends + 1, attachments = $2 WHERE id = $1`,
@@ -88,12 +88,13 @@ export class NotificationsService {
     );
   }
 
-  private async withToken(notification: NotificationEntity): Promise<NotificationAttachment[] | null> {
+  /** Reads through the caller's transaction: on the embedded database a second connection would wait for it forever. */
+  private async withToken(manager: EntityManager, notification: NotificationEntity): Promise<NotificationAttachment[] | null> {
     const attachments = notification.attachments;
     const licenseId = notification.facts.license_id;
     if (notification.stage !== 'license_issued' || typeof licenseId !== 'string' || attachments?.some((a) => a.filename === TOKEN_ATTACHMENT))
       return attachments;
-    const license = await this.notifications.manager.findOneBy(LicenseEntity, { id: licenseId });
+    const license = await manager.findOneBy(LicenseEntity, { id: licenseId });
     if (!license) return attachments;
     const token = { filename: TOKEN_ATTACHMENT, content: await this.issuer.resign(license.claims), contentType: 'application/jwt' };
     return [token, ...(attachments ?? [])];
