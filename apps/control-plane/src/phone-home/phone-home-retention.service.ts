@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DAY_MS } from '../../../../libs/license-core/src/index.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SUCCESSFUL_RESULTS } from './phone-home.entity.js';
@@ -48,7 +49,7 @@ export class PhoneHomeRetention {
   /** The oldest call kept unconditionally; null when records are kept forever. */
   cutoff(): Date | null {
     const days = this.config.PHONE_HOME_RETENTION_DAYS;
-    return days === 0 ? null : new Date(this.clock.now().getTime() - days * 86_400_000);
+    return days === 0 ? null : new Date(this.clock.now().getTime() - days * DAY_MS);
   }
 
   async prune(): Promise<PruneResult> {
