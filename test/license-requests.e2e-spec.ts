@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { machineFingerprint } from '../libs/tenant-sdk/src/index.js';
 import { createTenant } from './support/billing-fixtures.js';
+import { runCli } from './support/cli.js';
 import { dropRedisPrefix, fastNotifications, redisPrefix, TEST_REDIS_URL } from './support/notification-env.js';
 import { installPackedSdk, type PackedSdk } from './support/packed-sdk.js';
 import { SmtpSink, type ReceivedMail } from './support/smtp-sink.js';
@@ -244,4 +245,15 @@ console.log(JSON.stringify(license.status()));`,
     const created = all.body.items.map((item: { created_at: string }) => item.created_at);
     expect(created).toEqual([...created].sort());
   });
+
+  it('files a request from the CLI for support, and names the option that is wrong', async () => {
+    const env = { DATABASE_URL: cp.database.url, CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY!, NODE_ENV: 'test' };
+    const badCode = await runCli(['requests', 'create', '--tenant', 'globex', '--kind', 'new', '--fingerprint', 'not-a-code'], env);
+    expect(badCode).toMatchObject({ code: 2, stderr: expect.stringContaining('--fingerprint') });
+    const badKind = await runCli(['requests', 'create', '--tenant', 'globex', '--kind', 'sideways'], env);
+    expect(badKind).toMatchObject({ code: 2, stderr: expect.stringContaining('--kind') });
+    const filed = await runCli(['requests', 'create', '--tenant', 'globex', '--kind', 'new', '--environment', 'cli-filed', '--note', 'asked by phone'], env);
+    expect(filed.code).toBe(0);
+    expect(JSON.parse(filed.stdout)).toMatchObject({ tenant_id: 'globex', kind: 'new', status: 'open', environment: 'cli-filed' });
+  }, 120_000);
 });
