@@ -50,7 +50,7 @@ test.describe('license requests', () => {
     await page.getByLabel('Tenant id').fill(TENANT);
     await page.getByLabel('Contact email').fill(CONTACT);
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-    const [loginMail] = await cp.mail.waitFor(1, (mail) => mail.subject.includes('login link'));
+    const [loginMail] = await cp.mail.waitFor(1, (mail) => mail.subject.includes('login link') && mail.envelope.to.includes(CONTACT));
     await page.goto('about:blank');
     await page.goto(/https?:\/\/\S+#login_token=lal_[A-Za-z0-9_-]+/.exec(loginMail.text)![0]);
     const requests = page.getByRole('region', { name: 'License requests' });
@@ -163,7 +163,7 @@ test.describe('license requests', () => {
     await page.getByLabel('Tenant id').fill(TENANT);
     await page.getByLabel('Contact email').fill(CONTACT);
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-    const logins = await cp.mail.waitFor(2, (mail) => mail.subject.includes('login link'));
+    const logins = await cp.mail.waitFor(2, (mail) => mail.subject.includes('login link') && mail.envelope.to.includes(CONTACT));
     await page.goto('about:blank');
     await page.goto(/https?:\/\/\S+#login_token=lal_[A-Za-z0-9_-]+/.exec(logins[1].text)![0]);
     await expect(form.getByRole('radio', { name: /Renewal/ })).toBeChecked();
