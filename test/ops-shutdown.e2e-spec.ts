@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { compileApp, freePort } from './support/control-plane-process.js';
+import { compileApp, freePort, spawnControlPlane, waitHealthy, type ControlPlaneProcess } from './support/control-plane-process.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { generateTestPrivateKeyPem } from './support/test-keys.js';
@@ -28,8 +28,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
   let outDir: string;
   let database: TestDatabase;
   let env: Record<string, string>;
-  let child: ChildProcess | undefined;
-  let output = '';
+  let server: ControlPlaneProcess | undefined;
   let stripe: FakeStripe;
 
   beforeAll(async () => {
@@ -46,24 +45,31 @@ describe('graceful shutdown (end to end, compiled process)', () => {
       CP_LICENSE_PRIVATE_KEY: generateTestPrivateKeyPem(),
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      // Not created by anyone beforehand: on Postgres the first boot makes it for the initial admin token.
+      DATA_DIR: join(outDir, 'data'),
     };
   }, 180_000);
 
   afterAll(async () => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
     await stripe?.close();
     await database?.drop();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
+  /** The compiled server, started and ready. A loaded CI machine may take a minute to boot it and run migrations. */
+  async function startReady(baseUrl: string): Promise<ControlPlaneProcess> {
+    const started = spawnControlPlane(env, outDir);
+    if (!(await waitHealthy(baseUrl, started))) throw new Error(`the control plane did not start:\n${started.output()}`);
+    await until(async () => (await fetch(`${baseUrl}/api/health/ready`).catch(() => undefined))?.status === 200, 'readiness');
+    return started;
+  }
+
   it('answers a request that is in flight when SIGTERM arrives, refuses new connections, then exits cleanly', async () => {
     const baseUrl = `http://127.0.0.1:${env.PORT}`;
-    child = spawn(process.execPath, [join(outDir, 'apps/control-plane/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((done) => child!.on('exit', (code) => done(code)));
-    await until(async () => (await fetch(`${baseUrl}/api/health/ready`).catch(() => undefined))?.status === 200, 'readiness');
+    const { child, exited, output } = (server = await startReady(baseUrl));
 
+    expect(existsSync(join(env.DATA_DIR, 'initial-admin-token'))).toBe(true);
     const { stdout } = await run(process.execPath, [join(outDir, 'apps/cli/src/main.js'), 'tokens', 'create', '--role', 'support', '--name', 'shutdown'], {
       env,
     });
@@ -92,7 +98,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     await new Promise((done) => setTimeout(done, 200));
 
     child.kill('SIGTERM');
-    await until(() => output.includes('SIGTERM received'), 'the shutdown to start');
+    await until(() => output().includes('SIGTERM received'), 'the shutdown to start');
     // The listener is closed: a new connection is refused while the old request is still open.
     await expect(fetch(`${baseUrl}/api/health`)).rejects.toThrow();
     expect(response).toBeUndefined();
@@ -103,7 +109,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     expect(JSON.parse(responseBody)).toMatchObject({ license: expect.stringMatching(/^eyJ/), renewed_from: expect.any(String) });
 
     expect(await exited).toBe(0);
-    const lines = output
+    const lines = output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line));
@@ -114,12 +120,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
 
   it('waits for a handler whose client hung up before it closes the database pool', async () => {
     const baseUrl = `http://127.0.0.1:${env.PORT}`;
-    output = '';
-    child = spawn(process.execPath, [join(outDir, 'apps/control-plane/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((done) => child!.on('exit', (code) => done(code)));
-    await until(async () => (await fetch(`${baseUrl}/api/health/ready`).catch(() => undefined))?.status === 200, 'readiness');
+    const { child, exited, output } = (server = await startReady(baseUrl));
 
     // A webhook whose handler waits on a slow Stripe, then writes its event; its client gives up at once.
     stripe.stallNext('/v1/subscriptions/', 1, 1_500);
@@ -145,7 +146,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     } finally {
       await client.end();
     }
-    expect(output).not.toContain('request failed');
+    expect(output()).not.toContain('request failed');
   }, 60_000);
 });
 

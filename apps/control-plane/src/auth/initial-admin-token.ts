@@ -1,5 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
@@ -33,6 +33,8 @@ export async function createInitialAdminToken(
     await runner.query('SELECT pg_advisory_lock($1)', [INITIAL_ADMIN_TOKEN_LOCK_ID]);
     if ((await dataSource.getRepository(ApiTokenEntity).count()) > 0) return;
     const path = initialAdminTokenPath(config);
+    // On Postgres nothing else creates DATA_DIR; made before the token, so a token is never created that no file holds.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const created = await app.get(ApiTokenService).create({ name: 'initial-admin', role: 'admin' }, { actor: 'system:first-boot', requestId: null });
     // A file left from an earlier database would otherwise keep its mode and its stale token.
     rmSync(path, { force: true });
