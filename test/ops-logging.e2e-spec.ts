@@ -35,6 +35,20 @@ describe('structured logs (end to end)', () => {
     const licenseToken: string = issued.body.token;
     expect(licenseToken).toMatch(/^eyJ/);
 
+    // The phone-home fast path (not Nest's router): a renewal is logged once, by the service, with the request id;
+    // a refusal gets the same request line as any other route.
+    const renewed = await cp.http('POST', '/api/v1/phone-home', {
+      headers: { 'x-request-id': 'renew-1' },
+      body: { license: licenseToken, tp_version: '4.2.0' },
+    });
+    expect(renewed.status).toBe(200);
+    const garbage = await cp.http('POST', '/api/v1/phone-home', {
+      headers: { 'x-request-id': 'renew-refused-1' },
+      body: { license: 'x.y.z', tp_version: '4.2.0' },
+    });
+    expect(garbage.status).toBe(401);
+    expect(garbage.body.error).toMatchObject({ code: 'LICENSE_INVALID', request_id: 'renew-refused-1' });
+
     const inspected = await cp.http('POST', '/api/v1/licenses/inspect', { token: admin, body: { token: licenseToken } });
     expect(inspected.status).toBe(200);
     // A token where it does not belong: the validation message must not carry it into a log line.
@@ -78,6 +92,10 @@ describe('structured logs (end to end)', () => {
       msg: 'request completed',
     });
     expect(records.find((record) => record.msg === 'request completed' && record.route === '(unmatched)')).toBeUndefined();
+    expect(records.filter((record) => record.request_id === 'renew-1').map((record) => record.msg)).toEqual([expect.stringMatching(/^license renewed: /)]);
+    expect(records.filter((record) => record.request_id === 'renew-refused-1')).toEqual([
+      { ...refusedLine, request_id: 'renew-refused-1', method: 'POST', route: '/api/v1/phone-home', time: expect.any(String), duration_ms: expect.any(Number) },
+    ]);
     const careless = records.filter((record) => record.context === 'Careless');
     expect(careless).toHaveLength(2);
     expect(careless[1]).toMatchObject({ level: 'error', err: { message: expect.stringMatching(/^cannot use \[REDACTED\]\s*$/) } });

@@ -243,6 +243,9 @@ describe('BYOC phone-home (end to end)', () => {
     expect(metrics).toMatch(/la_phone_homes_total\{result="renewed"\} \d+/);
     expect(metrics).toMatch(/la_phone_homes_total\{result="LICENSE_INVALID"\} \d+/);
     expect(metrics).toMatch(/la_phone_homes_total\{result="SUBSCRIPTION_INACTIVE"\} 3/);
+    // Answered by the fast path, counted under its route like any Nest route.
+    expect(metrics).toMatch(/la_http_requests_total\{method="POST",route="\/api\/v1\/phone-home",status_code="200"\} [1-9]/);
+    expect(metrics).toMatch(/la_http_requests_total\{method="POST",route="\/api\/v1\/phone-home",status_code="403"\} [1-9]/);
   });
 });
 

@@ -14,6 +14,7 @@ import { HttpErrorFilter } from './common/http-error.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { phoneHomeFastPath } from './phone-home/phone-home-fast-path.js';
 import { serveWebApps } from './web/web-apps.js';
 
 export interface AppOptions {
@@ -63,6 +64,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   );
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
   app.use(hostileTextMiddleware);
+  app.use(await phoneHomeFastPath(app));
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
   // Which proxies may name the client in X-Forwarded-For: the source address of phone-home records and rate limits.

@@ -32,33 +32,36 @@ const BODY_PARSER_ERRORS: Record<string, Omit<ErrorBody, 'details'>> = {
 /** Gives every error the same shape, and never a stack trace or an internal message. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpError');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<Request & { id?: string }>();
-    const response = context.getResponse<Response>();
-    const [status, body] = this.describe(exception);
-    if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'request failed');
-    if (response.headersSent) return;
-    const retryAfter = (body.details as { retry_after_seconds?: number } | undefined)?.retry_after_seconds;
-    if (status === 429 && retryAfter) response.setHeader('Retry-After', String(retryAfter));
-    response.status(status).json({ error: { ...body, request_id: request.id } });
+    sendError(context.getRequest<Request & { id?: string }>(), context.getResponse<Response>(), exception);
   }
+}
 
-  private describe(exception: unknown): [number, ErrorBody] {
-    if (exception instanceof AppError) {
-      return [exception.status, { code: exception.code, message: exception.message, details: exception.details ?? null }];
-    }
-    const parserError = bodyParserError(exception);
-    if (parserError) return parserError;
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
-      return [status, { code, message: status >= 500 ? 'Internal error.' : exception.message, details: null }];
-    }
-    return [500, { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs.', details: null }];
+const logger = new Logger('HttpError');
+
+/** The error answer of every route; exported for the phone-home fast path, which Nest's filters do not see. */
+export function sendError(request: Request & { id?: string }, response: Response, exception: unknown): void {
+  const [status, body] = describe(exception);
+  if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'request failed');
+  if (response.headersSent) return;
+  const retryAfter = (body.details as { retry_after_seconds?: number } | undefined)?.retry_after_seconds;
+  if (status === 429 && retryAfter) response.setHeader('Retry-After', String(retryAfter));
+  response.status(status).json({ error: { ...body, request_id: request.id } });
+}
+
+function describe(exception: unknown): [number, ErrorBody] {
+  if (exception instanceof AppError) {
+    return [exception.status, { code: exception.code, message: exception.message, details: exception.details ?? null }];
   }
+  const parserError = bodyParserError(exception);
+  if (parserError) return parserError;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+    return [status, { code, message: status >= 500 ? 'Internal error.' : exception.message, details: null }];
+  }
+  return [500, { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs.', details: null }];
 }
 
 /** Nest wraps body-parser errors in an HttpException whose `cause` keeps the parser's `type`. */

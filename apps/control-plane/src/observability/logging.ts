@@ -40,7 +40,7 @@ export function logDestination(destination?: DestinationStream): DestinationStre
  * The request line's short, fixed set of fields: no headers (a browser sends a kilobyte of them), no
  * raw URL (ids, query strings), the client address Express derived through TRUST_PROXY.
  */
-function requestLine(request: IncomingMessage, response: ServerResponse, fields: { responseTime: number }): Record<string, unknown> {
+export function requestLine(request: IncomingMessage, response: ServerResponse, fields: { responseTime: number }): Record<string, unknown> {
   return {
     method: request.method,
     route: routeTemplate(request),

@@ -11,8 +11,17 @@ import { phoneHomeRequestSchema, type PhoneHomeRequest } from './phone-home.sche
 import { ApiReply } from '../openapi/api-reply.decorator.js';
 import { phoneHomeReplyResponse } from './phone-home.responses.js';
 
-/** The BYOC tenant planes' endpoint: the license itself is the credential, no staff token. */
-@Controller('api/v1/phone-home')
+export const PHONE_HOME_PATH = '/api/v1/phone-home';
+
+/** Validates the body, here and on the fast path (phone-home-fast-path.ts). */
+export const phoneHomeBody = new ZodPipe(phoneHomeRequestSchema);
+
+/**
+ * The BYOC tenant planes' endpoint: the license itself is the credential, no staff token. Requests reach
+ * `phoneHome` through phone-home-fast-path.ts, not Nest's router; the route here declares the endpoint
+ * for the OpenAPI document, and answers the spellings the fast path leaves to it (a trailing slash).
+ */
+@Controller(PHONE_HOME_PATH.slice(1))
 export class PhoneHomeController {
   private readonly logger = new Logger(PhoneHomeController.name);
 
@@ -37,7 +46,7 @@ export class PhoneHomeController {
     { status: 429, code: 'RATE_LIMITED', message: 'Too many phone-home calls from this address; retry in 42 s.' },
   )
   @ApiReply({ summary: 'Phone home: renew a BYOC license', schema: phoneHomeReplyResponse })
-  async phoneHome(@Body(new ZodPipe(phoneHomeRequestSchema)) body: PhoneHomeRequest, @Req() request: Request): Promise<PhoneHomeReply> {
+  async phoneHome(@Body(phoneHomeBody) body: PhoneHomeRequest, @Req() request: Request): Promise<PhoneHomeReply> {
     const { license, ...rest } = body;
     const reply = await this.phoneHomes.phoneHome({
       ...rest,
