@@ -170,7 +170,8 @@ export class LicenseIssuerService {
   async prepare(terms: LicenseTerms, issuedBy: string): Promise<IssuedLicense> {
     const claims = buildLicenseClaims(terms, { issuer: this.config.LICENSE_ISSUER, audience: this.config.LICENSE_AUDIENCE });
     const token = await this.keys.sign(claims);
-    const license = this.dataSource.manager.create(LicenseEntity, {
+    // A plain assignment, not manager.create: the row is complete, and this runs once per renewal.
+    const license = Object.assign(new LicenseEntity(), {
       id: claims.jti,
       tenantId: claims.tenant_id,
       planId: claims.plan_id,
