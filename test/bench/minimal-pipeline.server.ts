@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { keyIdOf, signLicenseToken, tokenHint, verifyLicenseToken } from '../../libs/license-core/src/index.js';
+import { keyIdOf, signLicenseToken, tokenHint, verifyLicenseToken, type LicenseClaims } from '../../libs/license-core/src/index.js';
 import { buildLicenseClaims } from '../../apps/control-plane/src/licenses/license-claims.builder.js';
 import { SUCCESSFUL_RESULTS } from '../../apps/control-plane/src/phone-home/phone-home.entity.js';
 import { decideRenewal } from '../../apps/control-plane/src/phone-home/renewal-decision.js';
@@ -48,9 +48,11 @@ async function serve(): Promise<void> {
     const since = new Date(now.getTime() - DAY_MS);
     const facts = (await pool.query<RenewalFactsRow>(FACTS_SQL, [verification.claims.jti, body.fingerprint ?? null, since, SUCCESSFUL_RESULTS])).rows[0];
     if (!facts) return [401, { error: 'LICENSE_UNKNOWN' }];
-    // The service's rule; a retry within the window (resend) is a refusal here: the bench never sends one.
+    // The service's rule. A retry within the window gets the renewal re-signed, as from the service: a call
+    // cut off when a load phase ends leaves its tenant's older token in the bench's ring.
     const decision = decideRenewal(renewalFacts(facts, body.fingerprint, now, RETRY_WINDOW_MS));
-    if (decision.kind !== 'renew') return [403, { error: decision.kind === 'refuse' ? decision.code : 'RESEND' }];
+    if (decision.kind === 'refuse') return [403, { error: decision.code }];
+    if (decision.kind === 'resend') return resend(decision.licenseId, facts, body.tp_version, sourceAddress, now);
     const terms = renewalTerms(facts, randomUUID(), now, 365);
     const claims = buildLicenseClaims(terms, { issuer: ISSUER, audience: AUDIENCE });
     const token = await signLicenseToken(claims, privateKey, kid);
@@ -83,6 +85,23 @@ async function serve(): Promise<void> {
         renewed_from: facts.head_id,
       },
     ];
+  }
+
+  async function resend(licenseId: string, facts: RenewalFactsRow, tpVersion: string, sourceAddress: string | null, now: Date): Promise<[number, unknown]> {
+    const { claims } = (await pool.query<{ claims: LicenseClaims }>('SELECT claims FROM licenses WHERE id = $1', [licenseId])).rows[0];
+    const token = await signLicenseToken(claims, privateKey, kid);
+    await pool.query(
+      `INSERT INTO phone_homes (tenant_id, license_id, lineage_id, called_at, tp_version, source_address, result, renewed_license_id)
+       VALUES ($1, $2, $3, $4, $5, $6, 'resent', $7)`,
+      [facts.tenant_id, facts.id, facts.lineage_id, now, tpVersion, sourceAddress, licenseId],
+    );
+    const reply = {
+      license: token,
+      license_id: licenseId,
+      issued_at: new Date(claims.iat * 1000).toISOString(),
+      expires_at: new Date(claims.exp * 1000).toISOString(),
+    };
+    return [200, { ...reply, renewed_from: claims.renewed_from ?? null }];
   }
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
