@@ -1601,6 +1601,8 @@ export interface operations {
                             };
                             request_id: string | null;
                         }[];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -3912,6 +3914,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Notification"][];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -4247,6 +4251,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["License"][];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
