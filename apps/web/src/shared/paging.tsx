@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /** A page of a keyset-paged API list: `next_cursor` is passed back as `cursor` for the next page, null on the last. */
 export interface CursorPage<T> {
@@ -20,10 +20,13 @@ export interface CursorList<P extends CursorPage<unknown>> {
 export function useCursorList<P extends CursorPage<unknown>>(fetchPage: (cursor?: string) => Promise<P>, deps: unknown[]): CursorList<P> {
   const [state, setState] = useState<{ page?: P; error?: unknown; loadingMore: boolean }>({ loadingMore: false });
   const [version, setVersion] = useState(0);
+  // A reload keeps showing the rows until the new first page arrives; a new filter clears them at once.
+  const reloading = useRef(false);
 
   useEffect(() => {
     let current = true;
-    setState({ loadingMore: false });
+    if (!reloading.current) setState({ loadingMore: false });
+    reloading.current = false;
     fetchPage().then(
       (page) => current && setState({ page, loadingMore: false }),
       (error: unknown) => current && setState({ error, loadingMore: false }),
@@ -44,7 +47,11 @@ export function useCursorList<P extends CursorPage<unknown>>(fetchPage: (cursor?
       setState({ page: before, error, loadingMore: false });
     }
   };
-  return { ...state, loadMore, reload: () => setVersion((value) => value + 1) };
+  const reload = () => {
+    reloading.current = true;
+    setVersion((value) => value + 1);
+  };
+  return { ...state, loadMore, reload };
 }
 
 /** The "Load more" button under a cursor-paged list, with how many rows are shown (of `total` when the API counts them). */
