@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from '../openapi/api-reply.decorator.js';
+import { nextCursorField, timestamp } from '../openapi/api-reply.decorator.js';
 
 export const auditEventListResponse = z.object({
   items: z.array(
@@ -14,4 +14,5 @@ export const auditEventListResponse = z.object({
       request_id: z.string().nullable(),
     }),
   ),
+  next_cursor: nextCursorField,
 });

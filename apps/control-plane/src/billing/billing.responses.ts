@@ -35,18 +35,18 @@ export const entitlementsResponse = z.object({
   ai_credits: z.number().int().nullable(),
 });
 
-export const priceListResponse = z.object({
-  items: z.array(
-    z.object({
-      price_id: z.string(),
-      plan_id: z.string().nullable(),
-      addon_id: z.string().nullable(),
-      billing_interval: z.enum(BILLING_INTERVALS),
-      created_at: timestamp,
-      retired_at: timestamp.nullable(),
-    }),
-  ),
-});
+export const priceResponse = z
+  .object({
+    price_id: z.string(),
+    plan_id: z.string().nullable(),
+    addon_id: z.string().nullable(),
+    billing_interval: z.enum(BILLING_INTERVALS),
+    created_at: timestamp,
+    retired_at: timestamp.nullable().describe('When another price replaced it (or it was unmapped); Stripe keeps billing its subscribers.'),
+  })
+  .meta({ id: 'StripePrice', description: 'A Stripe price mapped to the plan or add-on it sells, for one billing interval.' });
+
+export const priceListResponse = z.object({ items: z.array(priceResponse) });
 
 export const stripeEventListResponse = z.object({
   items: z.array(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEPLOYMENT_MODES, LICENSE_STATUSES, licenseClaimsSchema } from '../../../../libs/license-core/src/index.js';
-import { timestamp } from '../openapi/api-reply.decorator.js';
+import { nextCursorField, timestamp } from '../openapi/api-reply.decorator.js';
 import { LICENSE_RECORD_STATUSES } from './license.entity.js';
 
 export const licenseClaimsResponse = licenseClaimsSchema.meta({ id: 'LicenseClaims', description: 'The signed claims (DESIGN.md).' });
@@ -28,7 +28,7 @@ export const licenseResponse = z
   })
   .meta({ id: 'License', description: 'An issued license as the CP records it (never the token).' });
 
-export const licenseListResponse = z.object({ items: z.array(licenseResponse) });
+export const licenseListResponse = z.object({ items: z.array(licenseResponse), next_cursor: nextCursorField });
 
 export const issuedLicenseResponse = z.object({
   token: z.string().describe('The signed license (compact JWS), returned only here.'),

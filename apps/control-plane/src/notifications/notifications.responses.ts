@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from '../openapi/api-reply.decorator.js';
+import { nextCursorField, timestamp } from '../openapi/api-reply.decorator.js';
 import { NOTIFICATION_STAGES, NOTIFICATION_STATUSES } from './notification.entity.js';
 
 const factValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
@@ -24,4 +24,4 @@ export const notificationResponse = z
   })
   .meta({ id: 'Notification' });
 
-export const notificationListResponse = z.object({ items: z.array(notificationResponse) });
+export const notificationListResponse = z.object({ items: z.array(notificationResponse), next_cursor: nextCursorField });

@@ -47,3 +47,6 @@ export const CustomerSessionRoute = () => billingSession('only');
 
 /** Response timestamps are `Date`s in handlers and ISO 8601 strings on the wire. */
 export const timestamp = z.date();
+
+/** `next_cursor` of a keyset-paged list: pass it as `cursor` for the next page; null on the last page. */
+export const nextCursorField = z.string().nullable().describe('The `cursor` of the next page; null on the last.');

@@ -1412,6 +1412,21 @@ export interface components {
             /** Format: uuid */
             renewed_from?: string;
         };
+        /** @description A Stripe price mapped to the plan or add-on it sells, for one billing interval. */
+        StripePrice: {
+            price_id: string;
+            plan_id: string | null;
+            addon_id: string | null;
+            /** @enum {string} */
+            billing_interval: "monthly" | "annual";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When another price replaced it (or it was unmapped); Stripe keeps billing its subscribers.
+             */
+            retired_at: string | null;
+        };
         /** @description A request for a license and its decision. */
         LicenseRequest: {
             /** Format: uuid */
@@ -1601,6 +1616,8 @@ export interface operations {
                             };
                             request_id: string | null;
                         }[];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -3912,6 +3929,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Notification"][];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -4247,6 +4266,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["License"][];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -4941,17 +4962,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            price_id: string;
-                            plan_id: string | null;
-                            addon_id: string | null;
-                            /** @enum {string} */
-                            billing_interval: "monthly" | "annual";
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            retired_at: string | null;
-                        }[];
+                        items: components["schemas"]["StripePrice"][];
                     };
                 };
             };
@@ -5039,17 +5050,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            price_id: string;
-                            plan_id: string | null;
-                            addon_id: string | null;
-                            /** @enum {string} */
-                            billing_interval: "monthly" | "annual";
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            retired_at: string | null;
-                        }[];
+                        items: components["schemas"]["StripePrice"][];
                     };
                 };
             };
@@ -5179,17 +5180,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            price_id: string;
-                            plan_id: string | null;
-                            addon_id: string | null;
-                            /** @enum {string} */
-                            billing_interval: "monthly" | "annual";
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            retired_at: string | null;
-                        }[];
+                        items: components["schemas"]["StripePrice"][];
                     };
                 };
             };

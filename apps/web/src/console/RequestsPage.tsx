@@ -1,45 +1,20 @@
-import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { unwrap } from '../shared/api';
 import { formatDateTime, label, relativeDays } from '../shared/format';
 import { kindLabel, REQUEST_STATUSES, RequestCells, type LicenseRequest, type LicenseRequestStatus } from '../shared/license-requests';
+import { LoadMore, useCursorList } from '../shared/paging';
 import { Badge, Card, Empty, ErrorNotice, Loading } from '../shared/ui';
 import { useStaff } from './staff';
 
 const PAGE = 25;
 
-type Page = { items: LicenseRequest[]; counts: Record<LicenseRequestStatus, number>; next_cursor: string | null };
-
-/** Pages of license requests, oldest first; `loadMore` appends the next page (cursor). Reloads when the filter changes. */
+/** Pages of license requests, oldest first, by cursor (see useCursorList); the first page again when the filter changes. */
 export function useRequestQueue(query: { status?: LicenseRequestStatus; tenant_id?: string }, limit = PAGE) {
   const { api } = useStaff();
-  const [state, setState] = useState<{ page?: Page; error?: unknown; loadingMore: boolean }>({ loadingMore: false });
-  const fetchPage = (cursor?: string) => api.GET('/api/v1/license-requests', { params: { query: { ...query, limit, cursor } } }).then(unwrap);
-
-  useEffect(() => {
-    let current = true;
-    setState({ loadingMore: false });
-    fetchPage().then(
-      (page) => current && setState({ page, loadingMore: false }),
-      (error: unknown) => current && setState({ error, loadingMore: false }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, query.status, query.tenant_id]);
-
-  const loadMore = async () => {
-    const before = state.page;
-    if (!before?.next_cursor) return;
-    setState({ page: before, loadingMore: true });
-    try {
-      const next = await fetchPage(before.next_cursor);
-      setState({ page: { ...next, items: [...before.items, ...next.items] }, loadingMore: false });
-    } catch (error) {
-      setState({ page: before, error, loadingMore: false });
-    }
-  };
-  return { ...state, loadMore };
+  return useCursorList(
+    (cursor) => api.GET('/api/v1/license-requests', { params: { query: { ...query, limit, cursor } } }).then(unwrap),
+    [api, query.status, query.tenant_id],
+  );
 }
 
 export function RequestsTable({ items, showTenant = true }: { items: LicenseRequest[]; showTenant?: boolean }) {
@@ -117,16 +92,7 @@ export function RequestsPage() {
           ) : (
             <>
               <RequestsTable items={queue.page.items} />
-              {queue.page.next_cursor && (
-                <div className="row load-more">
-                  <button className="secondary small" onClick={() => void queue.loadMore()} disabled={queue.loadingMore}>
-                    {queue.loadingMore ? 'Loading…' : 'Load more'}
-                  </button>
-                  <span className="muted">
-                    Showing {queue.page.items.length} of {status ? counts?.[status] : total}
-                  </span>
-                </div>
-              )}
+              <LoadMore list={queue} total={status ? counts?.[status] : total} />
             </>
           )}
         </Card>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { unwrap } from '../shared/api';
 import { formatDateTime } from '../shared/format';
-import { Badge, Banner, Card, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { ACTIONS, Badge, Banner, Card, DataTable, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
 import { can, useStaff } from './staff';
 
 /** Admins: who is signed in to the console through single sign-on, and ending a session (a lost laptop, a leaver). */
@@ -44,55 +44,63 @@ export function SessionsPage() {
           ) : sessions.data.items.length === 0 ? (
             <Empty>Nobody is signed in through single sign-on.</Empty>
           ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Person</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Signed in</th>
-                  <th scope="col">Ends if idle</th>
-                  <th scope="col">From</th>
-                  <th scope="col">
-                    <span className="muted">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {sessions.data.items.map((session) => {
-                  const who = session.name ?? session.email ?? session.subject;
-                  return (
-                    <tr key={session.id}>
-                      <td>
-                        {who}
-                        {session.email && session.email !== who && <div className="muted small">{session.email}</div>}
-                      </td>
-                      <td>
-                        <Badge value={session.role} />
-                        <div className="muted small">{session.groups.join(', ')}</div>
-                      </td>
-                      <td className="nowrap">
-                        {formatDateTime(session.created_at)}
-                        <div className="muted small">last seen {formatDateTime(session.last_seen_at)}</div>
-                      </td>
-                      <td className="nowrap">
-                        {formatDateTime(session.idle_expires_at)}
-                        <div className="muted small">at the latest {formatDateTime(session.absolute_expires_at)}</div>
-                      </td>
-                      <td className="mono">{session.source_address ?? '—'}</td>
-                      <td className="nowrap">
-                        {session.id === sessionId ? (
-                          <span className="muted">This session</span>
-                        ) : (
-                          <button className="small danger" onClick={() => revoke(session.id, who)} aria-label={`End session of ${who}`}>
-                            End session
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <DataTable
+              rows={sessions.data.items.map((session) => ({ ...session, who: session.name ?? session.email ?? session.subject }))}
+              rowKey={(session) => session.id}
+              columns={[
+                {
+                  header: 'Person',
+                  cell: (session) => (
+                    <>
+                      {session.who}
+                      {session.email && session.email !== session.who && <div className="muted small">{session.email}</div>}
+                    </>
+                  ),
+                },
+                {
+                  header: 'Role',
+                  cell: (session) => (
+                    <>
+                      <Badge value={session.role} />
+                      <div className="muted small">{session.groups.join(', ')}</div>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Signed in',
+                  className: 'nowrap',
+                  cell: (session) => (
+                    <>
+                      {formatDateTime(session.created_at)}
+                      <div className="muted small">last seen {formatDateTime(session.last_seen_at)}</div>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Ends if idle',
+                  className: 'nowrap',
+                  cell: (session) => (
+                    <>
+                      {formatDateTime(session.idle_expires_at)}
+                      <div className="muted small">at the latest {formatDateTime(session.absolute_expires_at)}</div>
+                    </>
+                  ),
+                },
+                { header: 'From', className: 'mono', cell: (session) => session.source_address ?? '—' },
+                {
+                  header: ACTIONS,
+                  className: 'nowrap',
+                  cell: (session) =>
+                    session.id === sessionId ? (
+                      <span className="muted">This session</span>
+                    ) : (
+                      <button className="small danger" onClick={() => revoke(session.id, session.who)} aria-label={`End session of ${session.who}`}>
+                        End session
+                      </button>
+                    ),
+                },
+              ]}
+            />
           )}
         </Card>
       </div>

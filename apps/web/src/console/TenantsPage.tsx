@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { unwrap } from '../shared/api';
 import { formatDate, label } from '../shared/format';
-import { Card, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { LoadMore, useCursorList } from '../shared/paging';
+import { Card, DataTable, Empty, ErrorNotice, Loading } from '../shared/ui';
 import { useStaff } from './staff';
 
 const PAGE = 25;
@@ -11,16 +12,19 @@ export function TenantsPage() {
   const { api } = useStaff();
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
-  const offset = Number(params.get('offset') ?? 0);
   const [draft, setDraft] = useState(q);
-  const tenants = useLoad(() => api.GET('/api/v1/tenants', { params: { query: { q: q || undefined, limit: PAGE, offset } } }).then(unwrap), [api, q, offset]);
+  const tenants = useCursorList(
+    (cursor) => api.GET('/api/v1/tenants', { params: { query: { q: q || undefined, limit: PAGE, cursor } } }).then(unwrap),
+    [api, q],
+  );
+  const total = tenants.page?.total;
 
   return (
     <>
       <div className="page-header">
         <div>
           <h1>Tenants</h1>
-          <p className="muted">{tenants.data ? `${tenants.data.total} tenant${tenants.data.total === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}` : ' '}</p>
+          <p className="muted">{total !== undefined ? `${total} tenant${total === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}` : ' '}</p>
         </div>
         <form
           className="row"
@@ -39,54 +43,24 @@ export function TenantsPage() {
       </div>
       <ErrorNotice error={tenants.error} />
       <Card>
-        {!tenants.data ? (
-          <Loading />
-        ) : tenants.data.items.length === 0 ? (
+        {!tenants.page ? (
+          !tenants.error && <Loading />
+        ) : tenants.page.items.length === 0 ? (
           <Empty>No tenant matches.</Empty>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Name</th>
-                <th scope="col">Contact</th>
-                <th scope="col">Deployment</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tenants.data.items.map((tenant) => (
-                <tr key={tenant.id}>
-                  <td>
-                    <Link to={`/tenants/${tenant.id}`}>{tenant.id}</Link>
-                  </td>
-                  <td>{tenant.name}</td>
-                  <td>{tenant.contact_email}</td>
-                  <td>{label(tenant.deployment_mode)}</td>
-                  <td>{formatDate(tenant.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={tenants.page.items}
+            rowKey={(tenant) => tenant.id}
+            columns={[
+              { header: 'Tenant', cell: (tenant) => <Link to={`/tenants/${tenant.id}`}>{tenant.id}</Link> },
+              { header: 'Name', cell: (tenant) => tenant.name },
+              { header: 'Contact', cell: (tenant) => tenant.contact_email },
+              { header: 'Deployment', cell: (tenant) => label(tenant.deployment_mode) },
+              { header: 'Created', cell: (tenant) => formatDate(tenant.created_at) },
+            ]}
+          />
         )}
-        {tenants.data && (offset > 0 || tenants.data.next_offset !== null) && (
-          <div className="row">
-            <button
-              className="secondary small"
-              disabled={offset === 0}
-              onClick={() => setParams({ ...(q ? { q } : {}), offset: String(Math.max(0, offset - PAGE)) })}
-            >
-              Previous
-            </button>
-            <button
-              className="secondary small"
-              disabled={tenants.data.next_offset === null}
-              onClick={() => setParams({ ...(q ? { q } : {}), offset: String(tenants.data?.next_offset ?? 0) })}
-            >
-              Next
-            </button>
-          </div>
-        )}
+        <LoadMore list={tenants} total={total} />
       </Card>
     </>
   );

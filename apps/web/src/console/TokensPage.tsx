@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api';
 import { formatDate, formatDateTime } from '../shared/format';
-import { Badge, Banner, Card, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { ACTIONS, Badge, Banner, Card, DataTable, ErrorNotice, Loading, useLoad } from '../shared/ui';
 import { can, useStaff } from './staff';
 
 type Role = 'admin' | 'support' | 'viewer' | 'service';
@@ -86,43 +86,36 @@ export function TokensPage() {
           {!tokens.data ? (
             <Loading />
           ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Prefix</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">
-                    <span className="muted">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.data.items.map((token) => (
-                  <tr key={token.id}>
-                    <td>
+            <DataTable
+              rows={tokens.data.items}
+              rowKey={(token) => token.id}
+              columns={[
+                {
+                  header: 'Name',
+                  cell: (token) => (
+                    <>
                       {token.name}
                       {token.tenantId && <span className="muted"> · {token.tenantId}</span>}
-                    </td>
-                    <td>{token.role}</td>
-                    <td className="mono">{token.tokenPrefix}…</td>
-                    <td>{formatDate(token.createdAt)}</td>
-                    <td>{formatDateTime(token.lastUsedAt)}</td>
-                    <td>
-                      {token.revokedAt ? (
-                        <Badge value="revoked" />
-                      ) : (
-                        <button className="small danger" onClick={() => void revoke(token.id)} aria-label={`Revoke token ${token.name}`}>
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                { header: 'Role', cell: (token) => token.role },
+                { header: 'Prefix', className: 'mono', cell: (token) => `${token.tokenPrefix}…` },
+                { header: 'Created', cell: (token) => formatDate(token.createdAt) },
+                { header: 'Last used', cell: (token) => formatDateTime(token.lastUsedAt) },
+                {
+                  header: ACTIONS,
+                  cell: (token) =>
+                    token.revokedAt ? (
+                      <Badge value="revoked" />
+                    ) : (
+                      <button className="small danger" onClick={() => void revoke(token.id)} aria-label={`Revoke token ${token.name}`}>
+                        Revoke
+                      </button>
+                    ),
+                },
+              ]}
+            />
           )}
         </Card>
       </div>

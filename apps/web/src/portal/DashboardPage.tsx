@@ -4,7 +4,7 @@ import { ActiveUseChart } from '../shared/ActiveUseChart';
 import { unwrap, type ApiClient, type Schemas } from '../shared/api';
 import { saveFile } from '../shared/download';
 import { formatDate, formatDateTime, label, relativeDays } from '../shared/format';
-import { Badge, Banner, Card, Empty, ErrorNotice, Facts, Loading, useLoad } from '../shared/ui';
+import { Badge, Banner, Card, DataTable, Empty, ErrorNotice, Facts, Loading, useLoad } from '../shared/ui';
 import { REQUEST_KINDS } from '../shared/license-requests';
 import { ChangePlan } from './ChangePlan';
 import { downloadLicense, LicenseRequestsCard } from './LicenseRequests';
@@ -174,52 +174,42 @@ export function DashboardPage({ api, session, onSignOut }: { api: ApiClient; ses
               ) : licenses.data.items.length === 0 ? (
                 <Empty>No licenses yet. Request one below: support issues it for your installation.</Empty>
               ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">License</th>
-                      <th scope="col">Plan</th>
-                      <th scope="col">Mode</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Phase</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">
-                        <span className="muted">Download</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {licenses.data.items.map((license) => (
-                      <tr key={license.id} id={`license-${license.id}`}>
-                        <td>
-                          <code title={license.id}>{license.id.slice(0, 8)}</code>
-                        </td>
-                        <td>{license.claims.plan_name}</td>
-                        <td>{label(license.deployment_mode)}</td>
-                        <td>
-                          <Badge value={license.status} />
-                        </td>
-                        <td>
+                <DataTable
+                  rows={licenses.data.items}
+                  rowKey={(license) => license.id}
+                  rowId={(license) => `license-${license.id}`}
+                  columns={[
+                    { header: 'License', cell: (license) => <code title={license.id}>{license.id.slice(0, 8)}</code> },
+                    { header: 'Plan', cell: (license) => license.claims.plan_name },
+                    { header: 'Mode', cell: (license) => label(license.deployment_mode) },
+                    { header: 'Status', cell: (license) => <Badge value={license.status} /> },
+                    {
+                      header: 'Phase',
+                      cell: (license) => (
+                        <>
                           <Badge value={license.phase.status} /> <span className="muted">{license.phase.days_remaining} d</span>
-                        </td>
-                        <td>
+                        </>
+                      ),
+                    },
+                    {
+                      header: 'Expires',
+                      cell: (license) => (
+                        <>
                           {formatDate(license.expires_at)} <span className="muted">{relativeDays(license.expires_at)}</span>
-                        </td>
-                        <td>
-                          {license.status !== 'revoked' && (
-                            <button
-                              className="small secondary"
-                              onClick={() => void download(license)}
-                              aria-label={`Download license ${license.id.slice(0, 8)}`}
-                            >
-                              Download
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                        </>
+                      ),
+                    },
+                    {
+                      header: <span className="muted">Download</span>,
+                      cell: (license) =>
+                        license.status !== 'revoked' && (
+                          <button className="small secondary" onClick={() => void download(license)} aria-label={`Download license ${license.id.slice(0, 8)}`}>
+                            Download
+                          </button>
+                        ),
+                    },
+                  ]}
+                />
               )}
             </Card>
             {licenses.data && (

@@ -1,28 +1,16 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { unwrap, type ApiClient } from '../shared/api';
-import { Banner, Card, ErrorNotice } from '../shared/ui';
+import { Banner, Card, ErrorNotice, useSubmit } from '../shared/ui';
 
 /** Customers sign in with a one-time link mailed to the tenant's contact address. */
 export function SignInPage({ api, redeemError }: { api: ApiClient; redeemError?: unknown }) {
   const [tenantId, setTenantId] = useState('');
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      unwrap(await api.POST('/api/v1/billing/login-links/request', { body: { tenant_id: tenantId.trim(), email: email.trim() } }));
-      setSent(true);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = useSubmit(async () => {
+    unwrap(await api.POST('/api/v1/billing/login-links/request', { body: { tenant_id: tenantId.trim(), email: email.trim() } }));
+    setSent(true);
+  });
 
   return (
     <div className="center">
@@ -39,7 +27,7 @@ export function SignInPage({ api, redeemError }: { api: ApiClient; redeemError?:
               If {email} is the contact address of {tenantId}, a sign-in link is on its way. It works once and expires soon.
             </Banner>
           ) : (
-            <form className="form" onSubmit={submit}>
+            <form className="form" onSubmit={submit.onSubmit}>
               <label>
                 Tenant id
                 <input
@@ -63,8 +51,8 @@ export function SignInPage({ api, redeemError }: { api: ApiClient; redeemError?:
                   placeholder="ops@acme.example"
                 />
               </label>
-              <ErrorNotice error={error} />
-              <button type="submit" disabled={busy}>
+              <ErrorNotice error={submit.error} />
+              <button type="submit" disabled={submit.busy}>
                 Email me a sign-in link
               </button>
             </form>

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { label } from './format';
 
 export function Card({ title, actions, children, id }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; id?: string }) {
@@ -105,4 +105,79 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     };
   }, [...deps, version]);
   return { ...state, reload: () => setVersion((value) => value + 1) };
+}
+
+/** One column of a DataTable: its header and what each row shows in it. */
+export interface Column<T> {
+  header: ReactNode;
+  cell: (row: T) => ReactNode;
+  /** The cells' class: `number` right-aligns, `mono` and `nowrap` as in styles.css. */
+  className?: string;
+}
+
+/** The console's and portal's plain table: one header row, one row per item. `false` columns are left out (a column only some roles see). */
+export function DataTable<T>({
+  columns,
+  rows,
+  rowKey,
+  rowId,
+}: {
+  columns: (Column<T> | false)[];
+  rows: T[];
+  rowKey: (row: T) => string;
+  rowId?: (row: T) => string;
+}) {
+  const shown = columns.filter((column): column is Column<T> => column !== false);
+  return (
+    <table className="table">
+      <thead>
+        <tr>
+          {shown.map((column, index) => (
+            <th key={index} scope="col">
+              {column.header}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={rowKey(row)} id={rowId?.(row)}>
+            {shown.map((column, index) => (
+              <td key={index} className={column.className}>
+                {column.cell(row)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The header of a column of row buttons: there, but quiet. */
+export const ACTIONS = <span className="muted">Actions</span>;
+
+export interface Submit {
+  onSubmit: (event: FormEvent) => Promise<void>;
+  error: unknown;
+  busy: boolean;
+}
+
+/** A form's submit: runs `action` with `busy` set meanwhile (disable the button), and keeps the API's error to show. */
+export function useSubmit(action: () => Promise<void>): Submit {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { onSubmit, error, busy };
 }

@@ -1,21 +1,25 @@
 import { unwrap } from '../../shared/api';
 import { formatDateTime } from '../../shared/format';
-import { Card, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
+import { LoadMore, useCursorList } from '../../shared/paging';
+import { Card, Empty, ErrorNotice, Loading } from '../../shared/ui';
 import { useStaff } from '../staff';
 
 export function AuditSection({ tenantId }: { tenantId: string }) {
   const { api } = useStaff();
-  const events = useLoad(() => api.GET('/api/v1/audit-events', { params: { query: { tenant_id: tenantId, limit: 50 } } }).then(unwrap), [api, tenantId]);
+  const events = useCursorList(
+    (cursor) => api.GET('/api/v1/audit-events', { params: { query: { tenant_id: tenantId, limit: 50, cursor } } }).then(unwrap),
+    [api, tenantId],
+  );
   return (
     <Card title="Timeline" id="timeline-heading">
       <ErrorNotice error={events.error} />
-      {!events.data ? (
-        <Loading />
-      ) : events.data.items.length === 0 ? (
+      {!events.page ? (
+        !events.error && <Loading />
+      ) : events.page.items.length === 0 ? (
         <Empty>Nothing recorded yet.</Empty>
       ) : (
         <ol className="timeline">
-          {events.data.items.map((event) => (
+          {events.page.items.map((event) => (
             <li key={event.id}>
               <span className="muted">{formatDateTime(event.occurred_at)}</span>
               <span>
@@ -31,6 +35,7 @@ export function AuditSection({ tenantId }: { tenantId: string }) {
           ))}
         </ol>
       )}
+      <LoadMore list={events} />
     </Card>
   );
 }

@@ -1,4 +1,5 @@
 import { Link } from 'react-router';
+import { LoadMore } from '../../shared/paging';
 import { Card, Empty, ErrorNotice, Loading } from '../../shared/ui';
 import { RequestsTable, useRequestQueue } from '../RequestsPage';
 
@@ -16,13 +17,7 @@ export function LicenseRequestsSection({ tenantId }: { tenantId: string }) {
       ) : (
         <>
           <RequestsTable items={requests.page.items} showTenant={false} />
-          {requests.page.next_cursor && (
-            <p>
-              <button className="secondary small" onClick={() => void requests.loadMore()}>
-                Load more
-              </button>
-            </p>
-          )}
+          <LoadMore list={requests} />
         </>
       )}
       <p className="muted">

@@ -2,12 +2,16 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../../shared/api';
 import { saveFile } from '../../shared/download';
 import { formatDate, label, relativeDays } from '../../shared/format';
-import { Badge, Banner, Card, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
+import { LoadMore, useCursorList } from '../../shared/paging';
+import { ACTIONS, Badge, Banner, Card, DataTable, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
 import { can, useStaff, type License } from '../staff';
 
 export function LicensesSection({ tenantId }: { tenantId: string }) {
   const { api, role } = useStaff();
-  const licenses = useLoad(() => api.GET('/api/v1/licenses', { params: { query: { tenant_id: tenantId, limit: 100 } } }).then(unwrap), [api, tenantId]);
+  const licenses = useCursorList(
+    (cursor) => api.GET('/api/v1/licenses', { params: { query: { tenant_id: tenantId, limit: 50, cursor } } }).then(unwrap),
+    [api, tenantId],
+  );
   const [issuing, setIssuing] = useState(false);
   // The license a replacement is being issued for (the form opens prefilled from it).
   const [replacing, setReplacing] = useState<License | null>(null);
@@ -76,74 +80,68 @@ export function LicensesSection({ tenantId }: { tenantId: string }) {
         </Banner>
       )}
       <ErrorNotice error={error ?? licenses.error} />
-      {!licenses.data ? (
-        <Loading />
-      ) : licenses.data.items.length === 0 ? (
+      {!licenses.page ? (
+        !licenses.error && <Loading />
+      ) : licenses.page.items.length === 0 ? (
         <Empty>No licenses.</Empty>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">License</th>
-              <th scope="col">Plan</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Status</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Issued by</th>
-              <th scope="col">
-                <span className="muted">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {licenses.data.items.map((license) => (
-              <tr key={license.id}>
-                <td>
+        <DataTable
+          rows={licenses.page.items}
+          rowKey={(license) => license.id}
+          columns={[
+            {
+              header: 'License',
+              cell: (license) => (
+                <>
                   <code title={license.id}>{license.id.slice(0, 8)}</code>
                   {license.revoked_reason && <div className="muted">{license.revoked_reason}</div>}
-                </td>
-                <td>{license.plan_id}</td>
-                <td>{label(license.deployment_mode)}</td>
-                <td>
-                  <Badge value={license.status} />
-                </td>
-                <td>
-                  <Badge value={license.phase.status} />
-                </td>
-                <td>
+                </>
+              ),
+            },
+            { header: 'Plan', cell: (license) => license.plan_id },
+            { header: 'Mode', cell: (license) => label(license.deployment_mode) },
+            { header: 'Status', cell: (license) => <Badge value={license.status} /> },
+            { header: 'Phase', cell: (license) => <Badge value={license.phase.status} /> },
+            {
+              header: 'Expires',
+              cell: (license) => (
+                <>
                   {formatDate(license.expires_at)} <span className="muted">{relativeDays(license.expires_at)}</span>
-                </td>
-                <td className="muted">{license.issued_by}</td>
-                <td>
-                  {license.status !== 'revoked' && can(role, 'support') && (
-                    <div className="row">
-                      <button className="small secondary" onClick={() => void download(license)} aria-label={`Download license ${license.id.slice(0, 8)}`}>
-                        Download
+                </>
+              ),
+            },
+            { header: 'Issued by', className: 'muted', cell: (license) => license.issued_by },
+            {
+              header: ACTIONS,
+              cell: (license) =>
+                license.status !== 'revoked' &&
+                can(role, 'support') && (
+                  <div className="row">
+                    <button className="small secondary" onClick={() => void download(license)} aria-label={`Download license ${license.id.slice(0, 8)}`}>
+                      Download
+                    </button>
+                    {license.status === 'active' && (
+                      <button
+                        className="small secondary"
+                        onClick={() => {
+                          setIssuing(false);
+                          setReplacing(license);
+                        }}
+                        aria-label={`Replace license ${license.id.slice(0, 8)}`}
+                      >
+                        Replace
                       </button>
-                      {license.status === 'active' && (
-                        <button
-                          className="small secondary"
-                          onClick={() => {
-                            setIssuing(false);
-                            setReplacing(license);
-                          }}
-                          aria-label={`Replace license ${license.id.slice(0, 8)}`}
-                        >
-                          Replace
-                        </button>
-                      )}
-                      <button className="small danger" onClick={() => void revoke(license)} aria-label={`Revoke license ${license.id.slice(0, 8)}`}>
-                        Revoke
-                      </button>
-                    </div>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                    )}
+                    <button className="small danger" onClick={() => void revoke(license)} aria-label={`Revoke license ${license.id.slice(0, 8)}`}>
+                      Revoke
+                    </button>
+                  </div>
+                ),
+            },
+          ]}
+        />
       )}
+      <LoadMore list={licenses} />
     </Card>
   );
 }

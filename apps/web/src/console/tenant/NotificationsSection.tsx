@@ -1,13 +1,14 @@
 import { useState } from 'react';
 import { unwrap } from '../../shared/api';
 import { formatDateTime, label } from '../../shared/format';
-import { Badge, Card, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
+import { LoadMore, useCursorList } from '../../shared/paging';
+import { ACTIONS, Badge, Card, DataTable, Empty, ErrorNotice, Loading } from '../../shared/ui';
 import { can, useStaff } from '../staff';
 
 export function NotificationsSection({ tenantId }: { tenantId: string }) {
   const { api, role } = useStaff();
-  const notifications = useLoad(
-    () => api.GET('/api/v1/notifications', { params: { query: { tenant_id: tenantId, limit: 50 } } }).then(unwrap),
+  const notifications = useCursorList(
+    (cursor) => api.GET('/api/v1/notifications', { params: { query: { tenant_id: tenantId, limit: 50, cursor } } }).then(unwrap),
     [api, tenantId],
   );
   const [error, setError] = useState<unknown>();
@@ -32,47 +33,42 @@ export function NotificationsSection({ tenantId }: { tenantId: string }) {
           Notification {resent.slice(0, 8)} queued again.
         </p>
       )}
-      {!notifications.data ? (
-        <Loading />
-      ) : notifications.data.items.length === 0 ? (
+      {!notifications.page ? (
+        !notifications.error && <Loading />
+      ) : notifications.page.items.length === 0 ? (
         <Empty>No emails yet.</Empty>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Stage</th>
-              <th scope="col">To</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">
-                <span className="muted">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {notifications.data.items.map((notification) => (
-              <tr key={notification.id}>
-                <td>{formatDateTime(notification.created_at)}</td>
-                <td>{label(notification.stage)}</td>
-                <td>{notification.recipient}</td>
-                <td>
+        <DataTable
+          rows={notifications.page.items}
+          rowKey={(notification) => notification.id}
+          columns={[
+            { header: 'Created', cell: (notification) => formatDateTime(notification.created_at) },
+            { header: 'Stage', cell: (notification) => label(notification.stage) },
+            { header: 'To', cell: (notification) => notification.recipient },
+            {
+              header: 'Status',
+              cell: (notification) => (
+                <>
                   <Badge value={notification.status} />
                   {notification.resends > 0 && <span className="muted"> · resent {notification.resends}×</span>}
-                </td>
-                <td className="number">{notification.attempts}</td>
-                <td>
-                  {can(role, 'support') && (notification.status === 'sent' || notification.status === 'failed') && (
-                    <button className="small secondary" onClick={() => void resend(notification.id)} aria-label={`Resend ${label(notification.stage)} email`}>
-                      Resend
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: 'Attempts', className: 'number', cell: (notification) => notification.attempts },
+            {
+              header: ACTIONS,
+              cell: (notification) =>
+                can(role, 'support') &&
+                (notification.status === 'sent' || notification.status === 'failed') && (
+                  <button className="small secondary" onClick={() => void resend(notification.id)} aria-label={`Resend ${label(notification.stage)} email`}>
+                    Resend
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
+      <LoadMore list={notifications} />
     </Card>
   );
 }

@@ -1,6 +1,6 @@
 import { unwrap } from '../../shared/api';
 import { formatDateTime } from '../../shared/format';
-import { Badge, Card, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
+import { Badge, Card, DataTable, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
 import { useStaff } from '../staff';
 
 export function PhoneHomesSection({ tenantId }: { tenantId: string }) {
@@ -20,36 +20,19 @@ export function PhoneHomesSection({ tenantId }: { tenantId: string }) {
       ) : (
         <>
           <p className="muted">Last successful phone-home: {last ? formatDateTime(last.called_at) : 'never'}</p>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Result</th>
-                <th scope="col">Installation</th>
-                <th scope="col">TP version</th>
-                <th scope="col">Fingerprint</th>
-                <th scope="col">Address</th>
-                <th scope="col">Active uses</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.items.map((call) => (
-                <tr key={call.id}>
-                  <td>{formatDateTime(call.called_at)}</td>
-                  <td>
-                    <Badge value={call.result} />
-                  </td>
-                  <td>
-                    <code title={call.lineage_id}>{call.lineage_id.slice(0, 8)}</code>
-                  </td>
-                  <td>{call.tp_version}</td>
-                  <td className="mono">{call.fingerprint?.slice(0, 16) ?? '—'}</td>
-                  <td className="mono">{call.source_address ?? '—'}</td>
-                  <td className="number">{call.usage?.active_uses ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={history.data.items}
+            rowKey={(call) => call.id}
+            columns={[
+              { header: 'When', cell: (call) => formatDateTime(call.called_at) },
+              { header: 'Result', cell: (call) => <Badge value={call.result} /> },
+              { header: 'Installation', cell: (call) => <code title={call.lineage_id}>{call.lineage_id.slice(0, 8)}</code> },
+              { header: 'TP version', cell: (call) => call.tp_version },
+              { header: 'Fingerprint', className: 'mono', cell: (call) => call.fingerprint?.slice(0, 16) ?? '—' },
+              { header: 'Address', className: 'mono', cell: (call) => call.source_address ?? '—' },
+              { header: 'Active uses', className: 'number', cell: (call) => call.usage?.active_uses ?? '—' },
+            ]}
+          />
         </>
       )}
     </Card>
