@@ -238,6 +238,29 @@ describe('BYOC phone-home (end to end)', () => {
     });
   });
 
+  it('pages the phone-home history and the clone alerts by cursor, newest first', async () => {
+    const pages = async (path: string) => {
+      const items: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await cp.http('GET', `${path}${path.includes('?') ? '&' : '?'}limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: viewer });
+        expect(page.status).toBe(200);
+        items.push(...page.body.items);
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      return items;
+    };
+    const history = (await cp.http('GET', '/api/v1/tenants/retry-co/phone-homes', { token: viewer })).body.items;
+    expect(history.length).toBeGreaterThanOrEqual(3);
+    expect(await pages('/api/v1/tenants/retry-co/phone-homes')).toEqual(history);
+    const alerts = (await cp.http('GET', '/api/v1/clone-alerts?limit=500', { token: viewer })).body.items;
+    expect(alerts.length).toBeGreaterThanOrEqual(2);
+    expect(await pages('/api/v1/clone-alerts')).toEqual(alerts);
+    const forged = await cp.http('GET', '/api/v1/clone-alerts?cursor=bm90LWEtY3Vyc29y', { token: viewer });
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('counts phone-homes by result in the metrics', async () => {
     const metrics = (await cp.http('GET', '/metrics')).text;
     expect(metrics).toMatch(/la_phone_homes_total\{result="renewed"\} \d+/);

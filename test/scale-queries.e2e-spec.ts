@@ -87,6 +87,7 @@ describe('list and sweep queries at scale (end to end)', () => {
       '/api/v1/notifications?tenant_id=scale-12',
       '/api/v1/tenants?limit=500',
       '/api/v1/tenants/scale-13/phone-homes',
+      `/api/v1/tenants/scale-13/phone-homes?cursor=${(await list('/api/v1/tenants/scale-13/phone-homes?limit=2')).next_cursor}`,
       '/api/v1/clone-alerts',
     ]) {
       await list(path);

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository, type FindOptionsWhere } from 'typeorm';
+import { Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { nextCursor } from '../common/keyset-cursor.js';
+import { nextCursor, timeCursorOf } from '../common/keyset-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { CloneAlertEntity } from './clone-alert.entity.js';
 import { LAST_SUCCESSFUL_PHONE_HOME_JOIN, silentSince } from './phone-home-silence.js';
 import { PhoneHomeEntity, SUCCESSFUL_RESULTS } from './phone-home.entity.js';
-import type { CloneAlertsQuery, PhoneHomeHistoryQuery, SilentInstallationsQuery } from './phone-home.schemas.js';
+import type { ActiveUsesQuery, CloneAlertsQuery, PhoneHomeHistoryQuery, SilentInstallationsQuery } from './phone-home.schemas.js';
 
 interface SilentRow {
   tenant_id: string;
@@ -36,9 +36,16 @@ export class PhoneHomeHistoryService {
 
   async history(tenantId: string, query: PhoneHomeHistoryQuery) {
     await this.tenants.get(tenantId);
-    const where: FindOptionsWhere<PhoneHomeEntity> = { tenantId, ...(query.before ? { calledAt: LessThan(new Date(query.before)) } : {}) };
+    const page = this.phoneHomes
+      .createQueryBuilder('p')
+      .where('p.tenant_id = :tenantId', { tenantId })
+      .orderBy('p.called_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .take(query.limit);
+    if (query.before) page.andWhere('p.called_at < :before', { before: new Date(query.before) });
+    if (query.cursor) page.andWhere('(p.called_at, p.id) < (:cursorAt, :cursorId)', { cursorAt: query.cursor.at, cursorId: query.cursor.id });
     const [items, lastSuccess] = await Promise.all([
-      this.phoneHomes.find({ where, order: { calledAt: 'DESC' }, take: query.limit }),
+      page.getMany(),
       this.phoneHomes
         .createQueryBuilder('p')
         .where('p.tenant_id = :tenantId AND p.result IN (:...results)', { tenantId, results: SUCCESSFUL_RESULTS })
@@ -49,11 +56,12 @@ export class PhoneHomeHistoryService {
       tenant_id: tenantId,
       last_successful_phone_home: lastSuccess ? phoneHomeView(lastSuccess) : null,
       items: items.map(phoneHomeView),
+      next_cursor: nextCursor(items, query.limit, (call) => timeCursorOf(call.calledAt, call.id)),
     };
   }
 
   /** The active-use reports over time, oldest first, as a chart wants them. */
-  async activeUses(tenantId: string, query: PhoneHomeHistoryQuery) {
+  async activeUses(tenantId: string, query: ActiveUsesQuery) {
     await this.tenants.get(tenantId);
     const rows = await this.phoneHomes
       .createQueryBuilder('p')
@@ -75,12 +83,12 @@ export class PhoneHomeHistoryService {
   }
 
   async alerts(query: CloneAlertsQuery) {
-    const rows = await this.cloneAlerts.find({
-      where: query.tenant_id ? { tenantId: query.tenant_id } : {},
-      order: { detectedAt: 'DESC' },
-      take: query.limit,
-    });
+    const page = this.cloneAlerts.createQueryBuilder('a').orderBy('a.detected_at', 'DESC').addOrderBy('a.id', 'DESC').take(query.limit);
+    if (query.tenant_id) page.andWhere('a.tenant_id = :tenantId', { tenantId: query.tenant_id });
+    if (query.cursor) page.andWhere('(a.detected_at, a.id) < (:cursorAt, :cursorId)', { cursorAt: query.cursor.at, cursorId: query.cursor.id });
+    const rows = await page.getMany();
     return {
+      next_cursor: nextCursor(rows, query.limit, (alert) => timeCursorOf(alert.detectedAt, alert.id)),
       items: rows.map((alert) => ({
         id: alert.id,
         tenant_id: alert.tenantId,

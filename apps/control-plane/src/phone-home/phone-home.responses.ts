@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from '../openapi/api-reply.decorator.js';
+import { nextCursorField, timestamp } from '../openapi/api-reply.decorator.js';
 
 export const phoneHomeReplyResponse = z.object({
   license: z.string().describe('The renewed license (compact JWS).'),
@@ -28,6 +28,7 @@ export const phoneHomeHistoryResponse = z.object({
   tenant_id: z.string(),
   last_successful_phone_home: phoneHomeCall.nullable(),
   items: z.array(phoneHomeCall),
+  next_cursor: nextCursorField,
 });
 
 export const activeUsesResponse = z.object({
@@ -44,6 +45,7 @@ export const activeUsesResponse = z.object({
 });
 
 export const cloneAlertListResponse = z.object({
+  next_cursor: nextCursorField,
   items: z.array(
     z.object({
       id: z.uuid(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idCursorSchema } from '../common/keyset-cursor.js';
+import { idCursorSchema, timeCursorSchema } from '../common/keyset-cursor.js';
 import { usageFiguresSchema } from '../usage/usage.schemas.js';
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T00:00:00Z' });
@@ -30,15 +30,21 @@ export const phoneHomeRequestSchema = z.object({
 });
 export type PhoneHomeRequest = z.infer<typeof phoneHomeRequestSchema>;
 
-export const phoneHomeHistoryQuerySchema = z.object({
+export const activeUsesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: isoDateTime.optional(),
 });
+export type ActiveUsesQuery = z.infer<typeof activeUsesQuerySchema>;
+
+/** Newest first; `cursor` is the `next_cursor` of the previous page (`before` still narrows by time). */
+export const phoneHomeHistoryQuerySchema = activeUsesQuerySchema.extend({ cursor: timeCursorSchema.optional() });
 export type PhoneHomeHistoryQuery = z.infer<typeof phoneHomeHistoryQuerySchema>;
 
+/** Newest first; `cursor` is the `next_cursor` of the previous page. */
 export const cloneAlertsQuerySchema = z.object({
   tenant_id: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: timeCursorSchema.optional(),
 });
 export type CloneAlertsQuery = z.infer<typeof cloneAlertsQuerySchema>;
 

@@ -4,9 +4,11 @@ import { ZodPipe } from '../common/zod-body.pipe.js';
 import { ApiErrors } from '../openapi/openapi.js';
 import { PhoneHomeHistoryService } from './phone-home-history.service.js';
 import {
+  activeUsesQuerySchema,
   cloneAlertsQuerySchema,
   phoneHomeHistoryQuerySchema,
   silentInstallationsQuerySchema,
+  type ActiveUsesQuery,
   type CloneAlertsQuery,
   type PhoneHomeHistoryQuery,
   type SilentInstallationsQuery,
@@ -33,7 +35,7 @@ export class PhoneHomesController {
   @RequireRole('viewer')
   @ApiErrors(TENANT_NOT_FOUND)
   @ApiReply({ summary: "A tenant's reported active uses", schema: activeUsesResponse })
-  activeUses(@Param('id') tenantId: string, @Query(new ZodPipe(phoneHomeHistoryQuerySchema, 'query string')) query: PhoneHomeHistoryQuery) {
+  activeUses(@Param('id') tenantId: string, @Query(new ZodPipe(activeUsesQuerySchema, 'query string')) query: ActiveUsesQuery) {
     return this.history.activeUses(tenantId, query);
   }
 

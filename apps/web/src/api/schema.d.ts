@@ -6899,6 +6899,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 before?: string;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -6918,6 +6919,8 @@ export interface operations {
                         tenant_id: string;
                         last_successful_phone_home: components["schemas"]["PhoneHome"] | null;
                         items: components["schemas"]["PhoneHome"][];
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -7146,6 +7149,7 @@ export interface operations {
             query?: {
                 tenant_id?: string;
                 limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -7160,6 +7164,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The `cursor` of the next page; null on the last. */
+                        next_cursor: string | null;
                         items: {
                             /** Format: uuid */
                             id: string;

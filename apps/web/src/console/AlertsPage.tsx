@@ -1,12 +1,13 @@
 import { Link } from 'react-router';
 import { unwrap } from '../shared/api';
 import { formatDateTime, label } from '../shared/format';
-import { Card, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { LoadMore, useCursorList } from '../shared/paging';
+import { Card, DataTable, Empty, ErrorNotice, Loading } from '../shared/ui';
 import { useStaff } from './staff';
 
 export function AlertsPage() {
   const { api } = useStaff();
-  const alerts = useLoad(() => api.GET('/api/v1/clone-alerts', { params: { query: { limit: 100 } } }).then(unwrap), [api]);
+  const alerts = useCursorList((cursor) => api.GET('/api/v1/clone-alerts', { params: { query: { limit: 50, cursor } } }).then(unwrap), [api]);
   return (
     <>
       <div className="page-header">
@@ -17,40 +18,25 @@ export function AlertsPage() {
       </div>
       <ErrorNotice error={alerts.error} />
       <Card>
-        {!alerts.data ? (
-          <Loading />
-        ) : alerts.data.items.length === 0 ? (
+        {!alerts.page ? (
+          !alerts.error && <Loading />
+        ) : alerts.page.items.length === 0 ? (
           <Empty>No clone alerts.</Empty>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Detected</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Reason</th>
-                <th scope="col">License</th>
-                <th scope="col">Fingerprint</th>
-                <th scope="col">Address</th>
-              </tr>
-            </thead>
-            <tbody>
-              {alerts.data.items.map((alert) => (
-                <tr key={alert.id}>
-                  <td>{formatDateTime(alert.detected_at)}</td>
-                  <td>
-                    <Link to={`/tenants/${alert.tenant_id}`}>{alert.tenant_id}</Link>
-                  </td>
-                  <td>{label(alert.reason)}</td>
-                  <td>
-                    <code>{alert.license_id.slice(0, 8)}</code>
-                  </td>
-                  <td className="mono">{alert.fingerprint?.slice(0, 16) ?? '—'}</td>
-                  <td className="mono">{alert.source_address ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={alerts.page.items}
+            rowKey={(alert) => alert.id}
+            columns={[
+              { header: 'Detected', cell: (alert) => formatDateTime(alert.detected_at) },
+              { header: 'Tenant', cell: (alert) => <Link to={`/tenants/${alert.tenant_id}`}>{alert.tenant_id}</Link> },
+              { header: 'Reason', cell: (alert) => label(alert.reason) },
+              { header: 'License', cell: (alert) => <code>{alert.license_id.slice(0, 8)}</code> },
+              { header: 'Fingerprint', className: 'mono', cell: (alert) => alert.fingerprint?.slice(0, 16) ?? '—' },
+              { header: 'Address', className: 'mono', cell: (alert) => alert.source_address ?? '—' },
+            ]}
+          />
         )}
+        <LoadMore list={alerts} />
       </Card>
     </>
   );

@@ -1,27 +1,28 @@
 import { unwrap } from '../../shared/api';
 import { formatDateTime } from '../../shared/format';
-import { Badge, Card, DataTable, Empty, ErrorNotice, Loading, useLoad } from '../../shared/ui';
+import { LoadMore, useCursorList } from '../../shared/paging';
+import { Badge, Card, DataTable, Empty, ErrorNotice, Loading } from '../../shared/ui';
 import { useStaff } from '../staff';
 
 export function PhoneHomesSection({ tenantId }: { tenantId: string }) {
   const { api } = useStaff();
-  const history = useLoad(
-    () => api.GET('/api/v1/tenants/{id}/phone-homes', { params: { path: { id: tenantId }, query: { limit: 20 } } }).then(unwrap),
+  const history = useCursorList(
+    (cursor) => api.GET('/api/v1/tenants/{id}/phone-homes', { params: { path: { id: tenantId }, query: { limit: 20, cursor } } }).then(unwrap),
     [api, tenantId],
   );
-  const last = history.data?.last_successful_phone_home;
+  const last = history.page?.last_successful_phone_home;
   return (
     <Card title="Installations and phone-homes" id="phone-homes-heading">
       <ErrorNotice error={history.error} />
-      {!history.data ? (
-        <Loading />
-      ) : history.data.items.length === 0 ? (
+      {!history.page ? (
+        !history.error && <Loading />
+      ) : history.page.items.length === 0 ? (
         <Empty>No phone-home yet.</Empty>
       ) : (
         <>
           <p className="muted">Last successful phone-home: {last ? formatDateTime(last.called_at) : 'never'}</p>
           <DataTable
-            rows={history.data.items}
+            rows={history.page.items}
             rowKey={(call) => call.id}
             columns={[
               { header: 'When', cell: (call) => formatDateTime(call.called_at) },
@@ -35,6 +36,7 @@ export function PhoneHomesSection({ tenantId }: { tenantId: string }) {
           />
         </>
       )}
+      <LoadMore list={history} />
     </Card>
   );
 }
