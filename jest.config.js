@@ -12,6 +12,8 @@ const swc = {
 
 export default {
   testEnvironment: 'node',
+  // The workspace packages (@atlasai/license-core, @atlasai/tenant-sdk) resolve to their TypeScript sources, as in tsc.
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@atlasai/source'] },
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

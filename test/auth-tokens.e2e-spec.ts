@@ -1,5 +1,5 @@
 import { NotificationSchedules } from '../apps/control-plane/src/notifications/notification-schedules.cron.js';
-import { DAY_MS } from '../libs/license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { runCli } from './support/cli.js';
 import { fastNotifications } from './support/notification-env.js';
 import { eventually, SmtpSink } from './support/smtp-sink.js';

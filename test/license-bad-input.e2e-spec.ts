@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { keyIdOf } from '../libs/license-core/src/index.js';
+import { keyIdOf } from '@atlasai/license-core';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('bad input to the core API', () => {

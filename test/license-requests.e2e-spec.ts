@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { machineFingerprint } from '../libs/tenant-sdk/src/index.js';
+import { machineFingerprint } from '@atlasai/tenant-sdk';
 import { createTenant } from './support/billing-fixtures.js';
 import { runCli } from './support/cli.js';
 import { dropRedisPrefix, fastNotifications, redisPrefix, TEST_REDIS_URL } from './support/notification-env.js';

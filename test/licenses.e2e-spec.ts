@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { DAY_MS } from '../libs/license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { runCli } from './support/cli.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 

@@ -46,6 +46,23 @@ describe('docker/ files (static checks, no engine)', () => {
     expect(read(join(ROOT, `${entry}.ts`))).toContain('createApp');
   });
 
+  it('Dockerfile: every workspace library is linked by npm ci and reaches the runtime stage built', () => {
+    const dockerfile = read(join(DOCKER, 'Dockerfile'));
+    const stage = (name: string) => dockerfile.slice(dockerfile.indexOf(`AS ${name}\n`)).split('\nFROM ')[0]!;
+    const libraries = (JSON.parse(read(join(ROOT, 'package.json'))).workspaces as string[]).filter((path) => path.startsWith('libs/'));
+    expect(libraries.length).toBeGreaterThan(0);
+    for (const library of libraries) {
+      // npm ci links node_modules/@atlasai/<name> only for a workspace whose package.json it finds.
+      for (const name of ['build', 'production-deps']) {
+        const copied = stage(name).indexOf(`COPY ${library}/package.json ./${library}/`);
+        expect([name, library, copied >= 0 && copied < stage(name).indexOf('RUN npm ci')]).toEqual([name, library, true]);
+      }
+      // The package's exports point Node at its dist/.
+      const runtime = stage('runtime');
+      for (const path of ['package.json', 'dist']) expect(runtime).toContain(`/app/${library}/${path} ./${library}/`);
+    }
+  });
+
   it('compose: Postgres, Redis, Mailpit, control plane and worker, Prometheus and Grafana behind a profile', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['control-plane', 'grafana', 'mailpit', 'postgres', 'prometheus', 'redis', 'worker']);
     for (const name of ['prometheus', 'grafana']) expect(compose.services[name].profiles).toEqual(['observability']);

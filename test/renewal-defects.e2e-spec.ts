@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { keyIdOf, signLicenseToken } from '../libs/license-core/src/index.js';
+import { keyIdOf, signLicenseToken } from '@atlasai/license-core';
 import { fastNotifications } from './support/notification-env.js';
 import { claimsOf, phoneHome, tenantWithLicense } from './support/phone-home-fixtures.js';
 import { eventually, SmtpSink } from './support/smtp-sink.js';

@@ -1,31 +1,25 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { machineFingerprint } from '../libs/tenant-sdk/src/machine-fingerprint.js';
+import { machineFingerprint } from '@atlasai/tenant-sdk';
+import { assertLibraryBuilt, compileApp } from './support/control-plane-process.js';
+import { whileHoldingPackLock } from './support/packed-sdk.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
 
 /** `licensectl fingerprint`, seed 004's Locking Code Generator, compiled into a directory of its own (the shared dist/ is left alone). */
 describe('licensectl fingerprint (compiled CLI)', () => {
   let outDir: string;
+  // The CLI imports the SDK's build, which a test packing the SDK rebuilds meanwhile.
   const cli = (env: Record<string, string>) =>
-    run(process.execPath, [join(outDir, 'apps/cli/src/main.js'), 'fingerprint'], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+    whileHoldingPackLock(() => {
+      assertLibraryBuilt('tenant-sdk');
+      return run(process.execPath, [join(outDir, 'apps/cli/src/main.js'), 'fingerprint'], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+    });
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'la-cli-dist-'));
-    await run(
-      'npx',
-      ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
-      {
-        cwd: ROOT,
-        timeout: 120_000,
-      },
-    );
-    writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
-    symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
+    outDir = await compileApp('la-cli-dist-');
   }, 180_000);
 
   afterAll(() => outDir && rmSync(outDir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { fastNotifications } from './support/notification-env.js';
 import { SmtpSink } from './support/smtp-sink.js';
 import { memoryLogger } from './support/tenant-sdk-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { loadTrustedKeys, PhoneHomeClient, TenantEntitlements, TenantLicense } from '../libs/tenant-sdk/src/index.js';
+import { loadTrustedKeys, PhoneHomeClient, TenantEntitlements, TenantLicense } from '@atlasai/tenant-sdk';
 
 /** Usage reported by a SaaS plane, shown against the plan's limits, and the 80% / 100% emails once per month. */
 describe('usage against limits (SaaS plane client and the real control plane)', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TenantEntitlements } from '../libs/tenant-sdk/src/index.js';
+import type { TenantEntitlements } from '@atlasai/tenant-sdk';
 import { BillingSweeper } from '../apps/control-plane/src/billing/billing-sweeper.cron.js';
 import { billingEnv, createTenant, DAY_MS, mapPrices, PRICES } from './support/billing-fixtures.js';
 import { startExpressPlane, startNestPlane, type EntitlementPlane, type PlaneSource } from './support/entitlement-planes.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { machineFingerprint } from '../libs/tenant-sdk/src/machine-fingerprint.js';
+import { machineFingerprint } from '@atlasai/tenant-sdk';
 import { startExampleTenantPlane, type ExampleTenantPlane } from './support/example-tenant-plane.js';
 import { memoryLogger, SEED_RESPONSE } from './support/tenant-sdk-fixtures.js';
 import { httpCall, startTestApp, type TestApp } from './support/test-app.js';

@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { keyIdOf, signLicenseToken, tokenHint, verifyLicenseToken, type LicenseClaims } from '../../libs/license-core/src/index.js';
+import { keyIdOf, signLicenseToken, tokenHint, verifyLicenseToken, type LicenseClaims } from '@atlasai/license-core';
 import { buildLicenseClaims } from '../../apps/control-plane/src/licenses/license-claims.builder.js';
 import { SUCCESSFUL_RESULTS } from '../../apps/control-plane/src/phone-home/phone-home.entity.js';
 import { decideRenewal } from '../../apps/control-plane/src/phone-home/renewal-decision.js';

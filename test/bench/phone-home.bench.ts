@@ -18,7 +18,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
-import { keyIdOf, signLicenseToken } from '../../libs/license-core/src/index.js';
+import { keyIdOf, signLicenseToken } from '@atlasai/license-core';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { licenseClaims } from '../support/tenant-sdk-fixtures.js';
 import { httpCall } from '../support/test-app.js';

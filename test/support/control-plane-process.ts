@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,18 +9,42 @@ import { promisify } from 'node:util';
 const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'dist/apps/control-plane/src/main.js');
 
+/** Newest modification time of the files a library builds from (its src/ is flat). */
+function newestSource(library: string): number {
+  const src = join(ROOT, 'libs', library, 'src');
+  return Math.max(
+    ...readdirSync(src)
+      .filter((name) => !name.endsWith('.spec.ts'))
+      .map((name) => statSync(join(src, name)).mtimeMs),
+  );
+}
+
 /**
- * Compiles the app into a new directory of the caller's own (remove it afterwards), so a test that runs
- * the compiled process leaves the shared dist/ alone. Returns that directory.
+ * The compiled apps import the workspace libraries by name, which Node resolves through node_modules to each
+ * library's own dist/ (`npm run build` or `npm run build:libs` makes them). Rebuilding one here would pull it
+ * from under another test's running process, so a missing or stale build fails instead.
+ */
+export function assertLibraryBuilt(library: 'license-core' | 'tenant-sdk'): void {
+  // The SDK's build holds license-core too.
+  const sources = library === 'tenant-sdk' ? ['tenant-sdk', 'license-core'] : [library];
+  const built = statSync(join(ROOT, 'libs', library, 'dist'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (Math.max(...sources.map(newestSource)) > built) throw new Error(`libs/${library}/dist is missing or older than its sources: run npm run build:libs`);
+}
+
+/**
+ * Compiles the apps into a new directory of the caller's own (remove it afterwards), so a test that runs
+ * the compiled process leaves the shared dist/ alone. Returns that directory. The control plane and the worker
+ * import license-core; the CLI's `fingerprint` also the SDK, whose build a test packing the SDK remakes (see packed-sdk.ts).
  */
 export async function compileApp(prefix = 'la-dist-'): Promise<string> {
+  assertLibraryBuilt('license-core');
   const outDir = mkdtempSync(join(tmpdir(), prefix));
   await promisify(execFile)(
     'npx',
-    ['swc', 'apps', 'libs', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
+    ['swc', 'apps', 'prisma-free-migrations', '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/dist/**,apps/web/**', '-q'],
     { cwd: ROOT, timeout: 120_000 },
   );
-  // Outside the repository the output needs the ESM marker and a way to the installed packages.
+  // Outside the repository the output needs the ESM marker and a way to the installed packages (the workspace libraries among them).
   writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
   symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
   return outDir;

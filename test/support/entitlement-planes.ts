@@ -3,7 +3,7 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EntitlementSource, TenantEntitlements, TenantLicense } from '../../libs/tenant-sdk/src/index.js';
+import type { EntitlementSource, TenantEntitlements, TenantLicense } from '@atlasai/tenant-sdk';
 import type { TenantSdk, PackedSdkNest } from './packed-sdk.js';
 
 /** A tenant plane under test: its URL and how to stop it. */

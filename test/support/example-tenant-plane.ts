@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, Inject, Module, Post, Put, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { createTenantLicensing, type SdkClock, type SdkLogger, type TenantLicense, type TenantLicensing } from '../../libs/tenant-sdk/src/index.js';
-import { LicenseGuard, LicenseNotRequired } from '../../libs/tenant-sdk/src/nest-license-guard.js';
+import { createTenantLicensing, type SdkClock, type SdkLogger, type TenantLicense, type TenantLicensing } from '@atlasai/tenant-sdk';
+import { LicenseGuard, LicenseNotRequired } from '@atlasai/tenant-sdk/nest';
 
 const LICENSE = Symbol('TENANT_LICENSE');
 

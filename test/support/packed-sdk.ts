@@ -6,16 +6,19 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
-export type TenantSdk = typeof import('../../libs/tenant-sdk/src/index.js');
-export type PackedSdkNest = typeof import('../../libs/tenant-sdk/src/nest-license-guard.js');
+export type TenantSdk = typeof import('@atlasai/tenant-sdk');
+export type PackedSdkNest = typeof import('@atlasai/tenant-sdk/nest');
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
-/** `npm pack` rebuilds libs/tenant-sdk/dist (prepack): two test files packing at once would delete each other's build. */
+/**
+ * `npm pack` rebuilds libs/tenant-sdk/dist (prepack): two test files packing at once would delete each other's build,
+ * and a compiled CLI importing @atlasai/tenant-sdk meanwhile would find it missing.
+ */
 const PACK_LOCK = join(tmpdir(), 'la-tenant-sdk-pack.lock');
 const STALE_LOCK_MS = 5 * 60_000;
 
-async function whileHoldingPackLock<T>(work: () => Promise<T>): Promise<T> {
+export async function whileHoldingPackLock<T>(work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       mkdirSync(PACK_LOCK);

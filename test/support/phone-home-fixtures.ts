@@ -1,6 +1,6 @@
 import { createHmac, createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
-import { keyIdOf, signLicenseToken, type LicenseClaims } from '../../libs/license-core/src/index.js';
+import { keyIdOf, signLicenseToken, type LicenseClaims } from '@atlasai/license-core';
 import type { TestApp } from './test-app.js';
 
 /** Creates a tenant with a subscription and issues its first license; returns the token. */

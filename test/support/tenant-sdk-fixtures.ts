@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
-import { keyIdOf, signLicenseToken, type LicenseClaims } from '../../libs/license-core/src/index.js';
-import type { SdkLogger } from '../../libs/tenant-sdk/src/sdk-logger.js';
+import { keyIdOf, signLicenseToken, type LicenseClaims } from '@atlasai/license-core';
+import type { SdkLogger } from '@atlasai/tenant-sdk';
 import { generateTestPrivateKeyPem } from './test-keys.js';
 
 export const ISSUER = 'https://cp.test.local';

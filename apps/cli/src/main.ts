@@ -56,7 +56,7 @@ keys
     if (options.bits < 2048) throw new CliUsageError('--bits', 'must be at least 2048');
     const [{ createPublicKey }, { keyIdOf }, { generatePrivateKeyPem, writePrivateKeyPem }] = await Promise.all([
       import('node:crypto'),
-      import('../../../libs/license-core/src/index.js'),
+      import('@atlasai/license-core'),
       import('../../control-plane/src/keys/signing-key.loader.js'),
     ]);
     const pem = generatePrivateKeyPem(options.bits);
@@ -89,7 +89,7 @@ program
   .command('fingerprint')
   .description("this machine's locking code for a license bound to it: SHA-256 of hostname, disk id and MAC (or of ATLASAI_MACHINE_ID)")
   .action(async () => {
-    const { machineFingerprint } = await import('../../../libs/tenant-sdk/src/machine-fingerprint.js');
+    const { machineFingerprint } = await import('@atlasai/tenant-sdk');
     print(machineFingerprint(process.env));
   });
 
@@ -233,7 +233,7 @@ licenses
   .action(async (options: { publicKey: string; token: string; issuer?: string; audience?: string }) => {
     const [{ createPublicKey }, { computeLicensePhase, keyIdOf, verifyLicenseToken }, { loadConfig }] = await Promise.all([
       import('node:crypto'),
-      import('../../../libs/license-core/src/index.js'),
+      import('@atlasai/license-core'),
       import('../../control-plane/src/config/app-config.js'),
     ]);
     const config = loadConfig(process.env);

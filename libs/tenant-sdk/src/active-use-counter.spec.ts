@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { AUDIENCE, createTestSigner, ISSUER, licenseClaims, manualClock, memoryLogger } from '../../../test/support/tenant-sdk-fixtures.js';
 import { ActiveUseCounter } from './active-use-counter.js';
 import { TenantLicense } from './tenant-license.js';

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 
 export interface ActiveUseReport {
   active_uses: number;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DAY_MS } from '../../license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { AUDIENCE, createTestSigner, ISSUER, licenseClaims, manualClock, memoryLogger } from '../../../test/support/tenant-sdk-fixtures.js';
 import { licenseHook, licenseMiddleware } from './enforcement-middleware.js';
 import { TenantLicense } from './tenant-license.js';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { LicenseStatus } from '../../license-core/src/index.js';
+import type { LicenseStatus } from '@atlasai/license-core';
 
 /** A license status as enforcement sees it: `missing` when no license is configured at all. */
 export type EnforcementStatus = LicenseStatus | 'missing';

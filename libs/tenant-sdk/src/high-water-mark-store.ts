@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { keyChainSchema, type KeyChainLink } from '../../license-core/src/index.js';
+import { keyChainSchema, type KeyChainLink } from '@atlasai/license-core';
 import { writeFileAtomic } from './atomic-file.js';
 import type { SdkLogger } from './sdk-logger.js';
 

@@ -86,4 +86,4 @@ export {
   type LicenseInvalidReason,
   type LicensePhase,
   type LicenseStatus,
-} from '../../license-core/src/index.js';
+} from '@atlasai/license-core';

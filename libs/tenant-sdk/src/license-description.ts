@@ -1,4 +1,4 @@
-import type { LicenseClaims, LicenseStatus } from '../../license-core/src/index.js';
+import type { LicenseClaims, LicenseStatus } from '@atlasai/license-core';
 
 /** The body of the tenant plane's `GET /api/admin/license` (seed 000), field for field. */
 export interface LicenseDescription {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { publicJwkOf, signLicenseToken } from '../../license-core/src/index.js';
+import { publicJwkOf, signLicenseToken } from '@atlasai/license-core';
 import { AUDIENCE, createTestSigner, ISSUER, licenseClaims, type TestSigner } from '../../../test/support/tenant-sdk-fixtures.js';
 import { verifyTenantLicense, type TenantVerifyOptions } from './license-verification.js';
 import { loadTrustedKeys, type TrustedKeys } from './trusted-keys.js';

@@ -1,4 +1,4 @@
-import { verifyLicenseToken, type LicenseClaims, type LicenseInvalidReason } from '../../license-core/src/index.js';
+import { verifyLicenseToken, type LicenseClaims, type LicenseInvalidReason } from '@atlasai/license-core';
 import type { TrustedKeys } from './trusted-keys.js';
 
 export type TenantInvalidReason = LicenseInvalidReason | 'FINGERPRINT_MISMATCH';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DAY_MS, type LicenseClaims } from '../../license-core/src/index.js';
+import { DAY_MS, type LicenseClaims } from '@atlasai/license-core';
 import { AUDIENCE, createTestSigner, ISSUER, licenseClaims, manualClock, memoryLogger, type TestSigner } from '../../../test/support/tenant-sdk-fixtures.js';
 import { PhoneHomeClient, type PhoneHomeOptions, type SdkTimer } from './phone-home-client.js';
 import { TenantLicense } from './tenant-license.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DAY_MS } from '../../license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { consoleLogger, systemClock, type SdkClock, type SdkLogger } from './sdk-logger.js';
 import type { TenantLicense } from './tenant-license.js';
 import type { UsageReport } from './tenant-entitlements.js';

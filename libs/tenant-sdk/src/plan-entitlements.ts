@@ -1,4 +1,4 @@
-import type { PlanLimits } from '../../license-core/src/index.js';
+import type { PlanLimits } from '@atlasai/license-core';
 
 export type LimitName = keyof PlanLimits;
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DAY_MS } from '../../license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { AUDIENCE, createTestSigner, ISSUER, licenseClaims, manualClock, memoryLogger, type TestSigner } from '../../../test/support/tenant-sdk-fixtures.js';
 import { TenantLicense, type TenantLicenseOptions } from './tenant-license.js';
 import { loadTrustedKeys, type TrustedKeys } from './trusted-keys.js';

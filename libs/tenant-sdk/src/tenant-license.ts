@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { computeLicensePhase, keyChainSchema, type LicenseClaims, type LicenseStatus } from '../../license-core/src/index.js';
+import { computeLicensePhase, keyChainSchema, type LicenseClaims, type LicenseStatus } from '@atlasai/license-core';
 import { ActiveUseCounter, type ActiveUseReport } from './active-use-counter.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { decideAccess, DEFAULT_ENFORCEMENT_POLICY, type AccessDecision, type EnforcementPolicy } from './enforcement.js';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publicJwkOf } from '../../license-core/src/index.js';
+import { publicJwkOf } from '@atlasai/license-core';
 import { createTestSigner, ISSUER, licenseClaims, manualClock, memoryLogger, type TestSigner } from '../../../test/support/tenant-sdk-fixtures.js';
 import { createTenantLicensing, TenantLicenseConfigError } from './tenant-sdk-config.js';
 import { TrustedKeyError } from './trusted-keys.js';

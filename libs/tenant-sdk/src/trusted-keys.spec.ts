@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publicJwkOf } from '../../license-core/src/index.js';
+import { publicJwkOf } from '@atlasai/license-core';
 import { createTestSigner, type TestSigner } from '../../../test/support/tenant-sdk-fixtures.js';
 import { loadTrustedKeys, loadTrustedKeysFromFile, TrustedKeyError } from './trusted-keys.js';
 

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { assertLicenseSigningKey, followKeyChain, keyIdOf, LICENSE_ALGORITHM, type KeyChainLink } from '../../license-core/src/index.js';
+import { assertLicenseSigningKey, followKeyChain, keyIdOf, LICENSE_ALGORITHM, type KeyChainLink } from '@atlasai/license-core';
 
 /**
  * The public keys a tenant plane trusts, by `kid` (RFC 7638 thumbprint unless a JWKS names it otherwise):

@@ -21,7 +21,7 @@ export function registerPlanCommands(program: Command): void {
     .action(async (id: string) => {
       const [{ withControlPlane }, { identifierSchema }, { PlansService }, { planView }] = await Promise.all([
         import('../cli-context.js'),
-        import('../../../../libs/license-core/src/index.js'),
+        import('@atlasai/license-core'),
         import('../../../control-plane/src/plans/plans.service.js'),
         import('../../../control-plane/src/plans/plan.view.js'),
       ]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planLimitsSchema } from '../../../../libs/license-core/src/index.js';
+import { planLimitsSchema } from '@atlasai/license-core';
 import { timestamp } from '../openapi/api-reply.decorator.js';
 import { accessLevelResponse } from '../subscriptions/subscriptions.responses.js';
 import { BILLING_INTERVALS, SUBSCRIPTION_STATUSES } from '../subscriptions/subscription.entity.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifierSchema } from '../../../../libs/license-core/src/index.js';
+import { identifierSchema } from '@atlasai/license-core';
 import { BILLING_INTERVALS } from '../subscriptions/subscription.entity.js';
 import { STRIPE_EVENT_OUTCOMES } from './stripe-event.entity.js';
 

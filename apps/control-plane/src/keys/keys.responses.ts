@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { keyChainSchema } from '../../../../libs/license-core/src/index.js';
+import { keyChainSchema } from '@atlasai/license-core';
 
 export const jwksResponse = z.object({
   keys: z.array(

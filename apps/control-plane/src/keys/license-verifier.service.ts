@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { verifyLicenseToken, type LicenseVerification } from '../../../../libs/license-core/src/index.js';
+import { verifyLicenseToken, type LicenseVerification } from '@atlasai/license-core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SigningKeyService } from './signing-key.service.js';
 

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { assertLicenseSigningKey } from '../../../../libs/license-core/src/index.js';
+import { assertLicenseSigningKey } from '@atlasai/license-core';
 import type { AppConfig } from '../config/app-config.js';
 
 export class SigningKeyConfigError extends Error {}

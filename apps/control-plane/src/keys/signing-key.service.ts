@@ -3,15 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { JWK } from 'jose';
 import { Repository, type EntityManager } from 'typeorm';
-import {
-  endorseKey,
-  keyIdOf,
-  LICENSE_ALGORITHM,
-  publicJwkOf,
-  signLicenseToken,
-  type KeyChainLink,
-  type LicenseClaims,
-} from '../../../../libs/license-core/src/index.js';
+import { endorseKey, keyIdOf, LICENSE_ALGORITHM, publicJwkOf, signLicenseToken, type KeyChainLink, type LicenseClaims } from '@atlasai/license-core';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { ClockSkewMonitor } from './clock-skew.monitor.js';
 import { LOADED_SIGNING_KEY, type LoadedSigningKey } from './signing-key.loader.js';

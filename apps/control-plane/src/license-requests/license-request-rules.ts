@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../../../libs/license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { AppError } from '../common/app-error.js';
 import type { LicenseRecordStatus } from '../licenses/license.entity.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';

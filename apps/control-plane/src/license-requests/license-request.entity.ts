@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { LicenseDeploymentMode } from '../../../../libs/license-core/src/index.js';
+import type { LicenseDeploymentMode } from '@atlasai/license-core';
 
 export const LICENSE_REQUEST_KINDS = ['new', 'renewal', 'upgrade', 'replacement'] as const;
 export type LicenseRequestKind = (typeof LICENSE_REQUEST_KINDS)[number];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES } from '../../../../libs/license-core/src/index.js';
+import { DEPLOYMENT_MODES } from '@atlasai/license-core';
 import { licenseResponse } from '../licenses/licenses.responses.js';
 import { timestamp } from '../openapi/api-reply.decorator.js';
 import { LICENSE_REQUEST_KINDS, LICENSE_REQUEST_STATUSES } from './license-request.entity.js';

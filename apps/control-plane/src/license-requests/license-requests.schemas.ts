@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES, identifierSchema } from '../../../../libs/license-core/src/index.js';
+import { DEPLOYMENT_MODES, identifierSchema } from '@atlasai/license-core';
 import { environmentSchema } from '../licenses/licenses.schemas.js';
 import { tenantIdSchema } from '../tenants/tenants.schemas.js';
 import { LICENSE_REQUEST_KINDS, LICENSE_REQUEST_STATUSES } from './license-request.entity.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { LicenseDeploymentMode } from '../../../../libs/license-core/src/index.js';
+import type { LicenseDeploymentMode } from '@atlasai/license-core';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';

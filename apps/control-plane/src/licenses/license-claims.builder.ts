@@ -1,4 +1,4 @@
-import type { LicenseClaims, LicenseDeploymentMode, PlanLimits } from '../../../../libs/license-core/src/index.js';
+import type { LicenseClaims, LicenseDeploymentMode, PlanLimits } from '@atlasai/license-core';
 import type { PlanSource } from './license.entity.js';
 
 export interface LicenseTerms {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { tokenHint, type LicenseClaims, type LicenseDeploymentMode } from '../../../../libs/license-core/src/index.js';
+import { tokenHint, type LicenseClaims, type LicenseDeploymentMode } from '@atlasai/license-core';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';

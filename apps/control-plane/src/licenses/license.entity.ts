@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { LicenseClaims, LicenseDeploymentMode } from '../../../../libs/license-core/src/index.js';
+import type { LicenseClaims, LicenseDeploymentMode } from '@atlasai/license-core';
 
 export const LICENSE_RECORD_STATUSES = ['active', 'superseded', 'revoked'] as const;
 export type LicenseRecordStatus = (typeof LICENSE_RECORD_STATUSES)[number];

@@ -1,4 +1,4 @@
-import { computeLicensePhase } from '../../../../libs/license-core/src/index.js';
+import { computeLicensePhase } from '@atlasai/license-core';
 import type { LicenseEntity } from './license.entity.js';
 
 export function licenseView(license: LicenseEntity, now: Date) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES, LICENSE_STATUSES, licenseClaimsSchema } from '../../../../libs/license-core/src/index.js';
+import { DEPLOYMENT_MODES, LICENSE_STATUSES, licenseClaimsSchema } from '@atlasai/license-core';
 import { nextCursorField, timestamp } from '../openapi/api-reply.decorator.js';
 import { LICENSE_RECORD_STATUSES } from './license.entity.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_MODES, identifierSchema, LICENSE_STATUSES } from '../../../../libs/license-core/src/index.js';
+import { DEPLOYMENT_MODES, identifierSchema, LICENSE_STATUSES } from '@atlasai/license-core';
 import { timeCursorSchema } from '../common/keyset-cursor.js';
 import { tenantIdSchema } from '../tenants/tenants.schemas.js';
 import { LICENSE_RECORD_STATUSES } from './license.entity.js';

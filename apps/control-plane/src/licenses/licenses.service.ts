@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { computeLicensePhase, tokenHint } from '../../../../libs/license-core/src/index.js';
+import { computeLicensePhase, tokenHint } from '@atlasai/license-core';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditActor } from '../auth/auth.decorators.js';
 import { AppError } from '../common/app-error.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DAY_MS, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
+import { DAY_MS, type LicenseClaims } from '@atlasai/license-core';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LAST_SUCCESSFUL_PHONE_HOME_JOIN, silentSince } from '../phone-home/phone-home-silence.js';

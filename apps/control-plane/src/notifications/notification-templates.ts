@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../../../libs/license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import type { NotificationFacts, NotificationStage } from './notification.entity.js';
 
 /** What a template needs beyond the row's facts. */

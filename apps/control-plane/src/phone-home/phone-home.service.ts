@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { tokenHint, type KeyChainLink, type LicenseClaims } from '../../../../libs/license-core/src/index.js';
+import { tokenHint, type KeyChainLink, type LicenseClaims } from '@atlasai/license-core';
 import { AppError } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';

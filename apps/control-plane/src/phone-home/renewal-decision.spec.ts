@@ -1,4 +1,4 @@
-import type { LicenseClaims } from '../../../../libs/license-core/src/index.js';
+import type { LicenseClaims } from '@atlasai/license-core';
 import { decideRenewal, type LineageHead, type RenewalFacts } from './renewal-decision.js';
 
 const NOW = new Date('2026-11-24T12:00:00Z');

@@ -1,4 +1,4 @@
-import type { LicenseClaims } from '../../../../libs/license-core/src/index.js';
+import type { LicenseClaims } from '@atlasai/license-core';
 import type { LicenseRecordStatus } from '../licenses/license.entity.js';
 import { accessLevelFor } from '../subscriptions/subscription-rules.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';

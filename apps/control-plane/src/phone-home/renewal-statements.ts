@@ -1,4 +1,4 @@
-import type { LicenseClaims, PlanLimits } from '../../../../libs/license-core/src/index.js';
+import type { LicenseClaims, PlanLimits } from '@atlasai/license-core';
 import type { LicenseTerms } from '../licenses/license-claims.builder.js';
 import type { LicenseRecordStatus, PlanSource } from '../licenses/license.entity.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';

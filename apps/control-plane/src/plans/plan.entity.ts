@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { PlanLimits } from '../../../../libs/license-core/src/index.js';
+import type { PlanLimits } from '@atlasai/license-core';
 
 @Entity('plans')
 export class PlanEntity {

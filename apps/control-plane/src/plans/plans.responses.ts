@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planLimitsSchema } from '../../../../libs/license-core/src/index.js';
+import { planLimitsSchema } from '@atlasai/license-core';
 import { timestamp } from '../openapi/api-reply.decorator.js';
 
 export const planResponse = z

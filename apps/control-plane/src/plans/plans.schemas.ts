@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifierSchema, planLimitsSchema } from '../../../../libs/license-core/src/index.js';
+import { identifierSchema, planLimitsSchema } from '@atlasai/license-core';
 
 const identifierList = z
   .array(identifierSchema)

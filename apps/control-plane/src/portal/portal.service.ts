@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DAY_MS } from '../../../../libs/license-core/src/index.js';
+import { DAY_MS } from '@atlasai/license-core';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { LoginLinkEntity } from '../billing/login-link.entity.js';

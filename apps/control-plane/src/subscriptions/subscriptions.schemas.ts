@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifierSchema } from '../../../../libs/license-core/src/index.js';
+import { identifierSchema } from '@atlasai/license-core';
 import { BILLING_INTERVALS, SUBSCRIPTION_STATUSES } from './subscription.entity.js';
 
 const subscriptionFields = z.strictObject({
