@@ -395,6 +395,14 @@ describe('staff sign-in through a real OpenID provider (end to end)', () => {
       body: { authenticated: true, via: 'token', user: { role: 'admin' } },
     });
   });
+  // Last in this block: it stops the identity provider.
+  it('sends the browser back to the console with a reason when the identity provider goes down between login and callback', async () => {
+    const browser = new Browser();
+    const url = await untilCallback(browser, 'ada');
+    await idp.close();
+    expect(await callback(browser, url)).toBe('/console/?auth_error=OIDC_UNAVAILABLE');
+    expect(browser.cookie(host, SESSION)).toBeUndefined();
+  });
 });
 
 describe('staff sign-in while the identity provider is down', () => {
@@ -423,5 +431,9 @@ describe('staff sign-in while the identity provider is down', () => {
     expect(login.headers.get('location')).toBe('/console/?auth_error=OIDC_UNAVAILABLE');
     expect(login.headers.getSetCookie()).toEqual([]);
     expect((await cp.http('GET', '/api/v1/auth/session')).body).toMatchObject({ authenticated: false, oidc: { enabled: true } });
+    // A callback reaching a replica that has not discovered the IdP yet (it restarted after the login).
+    const callback = await fetch(`${cp.baseUrl}/api/v1/auth/oidc/callback?code=abc&state=def`, { redirect: 'manual' });
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/console/?auth_error=OIDC_UNAVAILABLE');
   });
 });

@@ -84,7 +84,10 @@ export class OidcSignInService {
    * Throws SignInRefused for anything the person or an attacker can cause.
    */
   async complete(query: string, browserSecret: string | undefined): Promise<{ person: SignedInPerson; returnTo: string }> {
-    const client = await this.client();
+    // Discovery is cached from the login; a restart in between needs it again, and the IdP may be gone by then.
+    const client = await this.client().catch((error: unknown) => {
+      throw error instanceof AppError && error.code === 'OIDC_UNAVAILABLE' ? new SignInRefused(error.code, error.message) : error;
+    });
     const parameters = new URLSearchParams(query);
     const state = parameters.get('state');
     if (parameters.get('error')) throw new SignInRefused('OIDC_DENIED', `The identity provider refused the sign-in: ${parameters.get('error')}.`);
@@ -109,6 +112,7 @@ export class OidcSignInService {
         idTokenExpected: true,
       });
     } catch (error) {
+      if (unreachable(error)) throw idpUnavailable(error, this.logger);
       this.logger.warn(`OIDC code exchange refused: ${(error as Error).message}`);
       throw new SignInRefused(
         'OIDC_CODE_REJECTED',
@@ -116,8 +120,11 @@ export class OidcSignInService {
       );
     }
     const claims = tokens.claims()!;
-    const profile: Record<string, unknown> =
-      claims[this.config.OIDC_ROLE_CLAIM] === undefined ? { ...(await oidc.fetchUserInfo(client, tokens.access_token, claims.sub)), ...claims } : claims;
+    const userInfo = () =>
+      oidc.fetchUserInfo(client, tokens.access_token, claims.sub).catch((error: unknown) => {
+        throw unreachable(error) ? idpUnavailable(error, this.logger) : error;
+      });
+    const profile: Record<string, unknown> = claims[this.config.OIDC_ROLE_CLAIM] === undefined ? { ...(await userInfo()), ...claims } : claims;
     const groups = groupsOf(profile[this.config.OIDC_ROLE_CLAIM]);
     const role = mapRole(groups, this.config.OIDC_ROLE_MAPPING);
     if (!role) {
@@ -198,4 +205,33 @@ function readSecretFile(path: string): string {
   } catch (error) {
     throw new Error(`OIDC_CLIENT_SECRET_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
+}
+
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * The identity provider could not be reached at all (fetch's own failure, which openid-client wraps in its
+ * ClientError as the `cause`), as opposed to answering with a refusal. Read by name, not `instanceof`: fetch's
+ * errors come from Node's own realm.
+ */
+function unreachable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const { name, message, code, cause } = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError' || (name === 'TypeError' && message === 'fetch failed')) return true;
+  return (typeof code === 'string' && NETWORK_ERRORS.has(code)) || unreachable(cause, depth + 1);
+}
+
+/** A browser in the middle of signing in lands on the console with a reason, as when the outage starts before login. */
+function idpUnavailable(error: unknown, logger: Logger): SignInRefused {
+  logger.warn(`identity provider unreachable during sign-in: ${(error as Error).message}`);
+  return new SignInRefused('OIDC_UNAVAILABLE', 'The identity provider cannot be reached; try again shortly.');
 }
