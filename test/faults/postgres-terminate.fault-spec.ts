@@ -116,5 +116,8 @@ describe('fault: Postgres backends terminated during a burst', () => {
     // Committed but answered 5xx (the answer lost, not the change): possible, and counted.
     expect(committed.rows.length).toBeLessThanOrEqual(acknowledged.length + failed.length);
     expect(after.filter((answer) => answer.status >= 400)).toEqual([]);
+    // The database going away is a 503 the caller can retry, never a 500.
+    const answered5xx = failed.map((answer) => answer.response).filter((response) => response.status !== 0);
+    expect(answered5xx.filter((response) => response.status !== 503 || response.body?.error?.code !== 'DATABASE_UNAVAILABLE')).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { AppError } from './app-error.js';
 
 interface ErrorBody {
@@ -46,13 +47,23 @@ export function sendError(request: Request & { id?: string }, response: Response
   if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'request failed');
   if (response.headersSent) return;
   const retryAfter = (body.details as { retry_after_seconds?: number } | undefined)?.retry_after_seconds;
-  if (status === 429 && retryAfter) response.setHeader('Retry-After', String(retryAfter));
+  if ((status === 429 || status === 503) && retryAfter) response.setHeader('Retry-After', String(retryAfter));
   response.status(status).json({ error: { ...body, request_id: request.id } });
 }
 
 function describe(exception: unknown): [number, ErrorBody] {
   if (exception instanceof AppError) {
     return [exception.status, { code: exception.code, message: exception.message, details: exception.details ?? null }];
+  }
+  if (databaseConnectionLost(exception)) {
+    return [
+      503,
+      {
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'The connection to the database was lost while answering; retry in a few seconds.',
+        details: { retry_after_seconds: DATABASE_RETRY_AFTER_SECONDS },
+      },
+    ];
   }
   const parserError = bodyParserError(exception);
   if (parserError) return parserError;
@@ -62,6 +73,29 @@ function describe(exception: unknown): [number, ErrorBody] {
     return [status, { code, message: status >= 500 ? 'Internal error.' : exception.message, details: null }];
   }
   return [500, { code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs.', details: null }];
+}
+
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** SQLSTATE classes 08 (connection exception) and 57P0x (the server is shutting down or not yet accepting connections). */
+const CONNECTION_SQLSTATE = /^(08|57P0)/;
+
+/** What pg says when a connection dies under a query, or when none can be had. */
+const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|connect ECONNREFUSED)/;
+
+/**
+ * The database went away under the request (a backend terminated, a failover, a pool that cannot connect):
+ * a 503 the caller can retry, not a 500. TypeORM wraps pg's error as `driverError`.
+ */
+function databaseConnectionLost(exception: unknown): boolean {
+  // A transaction's next query after its connection died: TypeORM has already released the runner.
+  if (exception instanceof QueryRunnerAlreadyReleasedError) return true;
+  const candidates = [exception, (exception as { driverError?: unknown } | null)?.driverError];
+  return candidates.some((candidate) => {
+    if (typeof candidate !== 'object' || candidate === null) return false;
+    const { code, message } = candidate as { code?: unknown; message?: unknown };
+    return (typeof code === 'string' && CONNECTION_SQLSTATE.test(code)) || (typeof message === 'string' && CONNECTION_LOST.test(message));
+  });
 }
 
 /** Nest wraps body-parser errors in an HttpException whose `cause` keeps the parser's `type`. */
