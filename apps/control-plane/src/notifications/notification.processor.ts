@@ -6,6 +6,8 @@ import { NotificationDeliveryService } from './notification-delivery.service.js'
 import { NOTIFICATION_DELIVERY_OPTIONS, type NotificationDeliveryOptions } from './notification-delivery.options.js';
 import { NOTIFICATION_QUEUE, retryDelayMs, workerConnection, type DeliverJobData } from './notification-queue.js';
 
+const JOB_LOCK_MS = 10_000;
+
 /**
  * The BullMQ consumer, in the worker process or inside the control plane (configuration decides).
  * The processor is thin: one delivery attempt, whose outcome is already on the row.
@@ -31,6 +33,11 @@ export class NotificationProcessor implements OnApplicationBootstrap, BeforeAppl
       connection: this.connection,
       prefix: this.config.REDIS_KEY_PREFIX,
       concurrency: this.config.NOTIFICATION_WORKER_CONCURRENCY,
+      // A job whose process died stays locked until its lock lapses and a stalled check runs (BullMQ's
+      // defaults: 30 s each, so up to a minute of silence after a SIGKILL). A live worker renews its lock
+      // every JOB_LOCK_MS / 2 whatever the send takes, so a shorter lock only shortens that silence.
+      lockDuration: JOB_LOCK_MS,
+      stalledInterval: JOB_LOCK_MS,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.config.NOTIFICATION_RETRY_BASE_MS) },
     });
     this.worker.on('error', (error: Error) => this.warnOnce(error));
