@@ -246,6 +246,17 @@ console.log(JSON.stringify(license.status()));`,
     expect(created).toEqual([...created].sort());
   });
 
+  it('pages newest first with order=newest, as a customer reads their own requests', async () => {
+    const ids = (page: { body: { items: { id: string }[] } }) => page.body.items.map((item) => item.id);
+    const all = await cp.http('GET', '/api/v1/license-requests?limit=200', { token: viewer });
+    const first = await cp.http('GET', '/api/v1/license-requests?order=newest&limit=2', { token: viewer });
+    const second = await cp.http('GET', `/api/v1/license-requests?order=newest&limit=2&cursor=${first.body.next_cursor}`, { token: viewer });
+    expect([...ids(first), ...ids(second)]).toEqual(ids(all).reverse().slice(0, 4));
+    const bad = await cp.http('GET', '/api/v1/license-requests?order=latest', { token: viewer });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ field: 'order' })]);
+  });
+
   it('files a request from the CLI for support, and names the option that is wrong', async () => {
     const env = { DATABASE_URL: cp.database.url, CP_LICENSE_PRIVATE_KEY: cp.config.CP_LICENSE_PRIVATE_KEY!, NODE_ENV: 'test' };
     const badCode = await runCli(['requests', 'create', '--tenant', 'initech', '--kind', 'new', '--fingerprint', 'not-a-code'], env);

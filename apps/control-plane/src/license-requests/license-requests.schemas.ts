@@ -50,7 +50,9 @@ export const listLicenseRequestsSchema = z.strictObject({
   tenant_id: tenantIdSchema.optional(),
   kind: z.enum(LICENSE_REQUEST_KINDS).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** `next_cursor` of the previous page. */
+  /** `oldest` first (support's queue, the default) or `newest` first (a customer's own history). */
+  order: z.enum(['oldest', 'newest']).default('oldest'),
+  /** `next_cursor` of the previous page (with the same `order`). */
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'pass the next_cursor of the previous page unchanged')

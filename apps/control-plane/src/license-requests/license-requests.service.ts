@@ -114,10 +114,11 @@ export class LicenseRequestsService {
   }
 
   async list(query: ListLicenseRequestsQuery): Promise<LicenseRequestPage> {
+    const direction = query.order === 'newest' ? 'DESC' : 'ASC';
     const builder = this.dataSource.manager
       .createQueryBuilder(LicenseRequestEntity, 'request')
-      .orderBy('request.created_at', 'ASC')
-      .addOrderBy('request.id', 'ASC')
+      .orderBy('request.created_at', direction)
+      .addOrderBy('request.id', direction)
       .take(query.limit + 1);
     const counts = this.dataSource.manager
       .createQueryBuilder(LicenseRequestEntity, 'request')
@@ -130,7 +131,7 @@ export class LicenseRequestsService {
     if (query.status) builder.andWhere('request.status = :status', { status: query.status });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
-      builder.andWhere('(request.created_at, request.id) > (:createdAt, :id)', after);
+      builder.andWhere(`(request.created_at, request.id) ${direction === 'ASC' ? '>' : '<'} (:createdAt, :id)`, after);
     }
     const [rows, tallies] = await Promise.all([
       builder.getMany(),

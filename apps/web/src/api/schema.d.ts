@@ -6142,6 +6142,7 @@ export interface operations {
                 tenant_id?: string;
                 kind?: "new" | "renewal" | "upgrade" | "replacement";
                 limit?: number;
+                order?: "oldest" | "newest";
                 cursor?: string;
             };
             header?: never;

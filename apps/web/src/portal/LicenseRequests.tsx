@@ -3,7 +3,8 @@ import { unwrap, type ApiClient, type Schemas } from '../shared/api';
 import { saveFile } from '../shared/download';
 import { formatDate } from '../shared/format';
 import { kindLabel, RequestCells, type LicenseRequest } from '../shared/license-requests';
-import { Badge, Banner, Card, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { LoadMore, useCursorList } from '../shared/paging';
+import { Badge, Banner, Card, Empty, ErrorNotice, Loading } from '../shared/ui';
 import { RequestLicenseForm, type RequestPrefill } from './RequestLicenseForm';
 
 /** The license file as a tenant plane loads it: the token, from the portal's own download route. */
@@ -28,7 +29,11 @@ export function LicenseRequestsCard({
   prefill: RequestPrefill | null;
   onPrefillUsed: () => void;
 }) {
-  const requests = useLoad(() => api.GET('/api/v1/license-requests', { params: { query: { limit: 200 } } }).then(unwrap), [api]);
+  // Newest first for the customer: the request just sent is on top.
+  const requests = useCursorList(
+    (cursor) => api.GET('/api/v1/license-requests', { params: { query: { order: 'newest', limit: 20, cursor } } }).then(unwrap),
+    [api],
+  );
   const [open, setOpen] = useState(prefill !== null);
   const [sent, setSent] = useState<LicenseRequest | null>(null);
   const [error, setError] = useState<unknown>();
@@ -54,8 +59,7 @@ export function LicenseRequestsCard({
     await downloadLicense(api, licenseId).catch(setError);
   };
 
-  // Newest first for the customer: the request just sent is on top.
-  const items = [...(requests.data?.items ?? [])].reverse();
+  const items = requests.page?.items ?? [];
   return (
     <Card
       title="License requests"
@@ -95,7 +99,7 @@ export function LicenseRequestsCard({
       )}
       <ErrorNotice error={error ?? requests.error} />
       <h3 className="subheading">Your requests</h3>
-      {!requests.data ? (
+      {!requests.page ? (
         !requests.error && <Loading />
       ) : items.length === 0 ? (
         <Empty>No requests yet. Ask for a license for a new installation, a renewal, an upgrade or a replacement.</Empty>
@@ -162,6 +166,7 @@ export function LicenseRequestsCard({
           </tbody>
         </table>
       )}
+      <LoadMore list={requests} />
     </Card>
   );
 }
