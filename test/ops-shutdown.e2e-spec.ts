@@ -135,6 +135,9 @@ describe('graceful shutdown (end to end, compiled process)', () => {
     await until(() => stripe.requestsTo('/v1/subscriptions/sub_gone').length === 1, 'the webhook to call Stripe');
     abandoned.abort();
     await delivery;
+    // A phone-home refused before any await (an invalid body) is counted out of the running handlers at once.
+    const refused = await fetch(`${baseUrl}/api/v1/phone-home`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(refused.status).toBe(400);
     child.kill('SIGTERM');
 
     expect(await exited).toBe(0);
@@ -147,6 +150,7 @@ describe('graceful shutdown (end to end, compiled process)', () => {
       await client.end();
     }
     expect(output()).not.toContain('request failed');
+    expect(output()).not.toContain('still running');
   }, 60_000);
 });
 

@@ -20,7 +20,8 @@ export class RunningHandlers implements NestInterceptor {
 
   track<T>(work: () => Promise<T>): Promise<T> {
     this.running += 1;
-    return work().finally(() => this.done());
+    // A `work` that throws before returning its promise is counted out too.
+    return new Promise<T>((resolve) => resolve(work())).finally(() => this.done());
   }
 
   get count(): number {

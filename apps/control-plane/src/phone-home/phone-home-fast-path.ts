@@ -35,7 +35,7 @@ export async function phoneHomeFastPath(app: INestApplication): Promise<(request
       if (response.statusCode >= 500) root?.error(line, 'request completed');
       else root?.warn(line, 'request completed');
     });
-    const renew = () => controller.phoneHome(phoneHomeBody.transform(request.body), request);
+    const renew = async () => controller.phoneHome(phoneHomeBody.transform(request.body), request);
     void handlers
       .track(() => (PinoLogger.root ? logger.runInContext(renew, { bindings: { request_id: request.id } }) : renew()))
       .then(
