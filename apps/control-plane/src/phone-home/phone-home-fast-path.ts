@@ -38,14 +38,12 @@ export async function phoneHomeFastPath(app: INestApplication): Promise<(request
     const renew = async () => controller.phoneHome(phoneHomeBody.transform(request.body), request);
     void handlers
       .track(() => (PinoLogger.root ? logger.runInContext(renew, { bindings: { request_id: request.id } }) : renew()))
-      .then(
-        // Written directly: Express's send would hash the body for an ETag no tenant plane uses.
-        (reply) => {
-          const body = JSON.stringify(reply);
-          response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-          response.end(body);
-        },
-        (error: unknown) => sendError(request as Request & { id?: string }, response, error),
-      );
+      // Written directly: Express's send would hash the body for an ETag no tenant plane uses.
+      .then((reply) => {
+        const body = JSON.stringify(reply);
+        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+        response.end(body);
+      })
+      .catch((error: unknown) => sendError(request as Request & { id?: string }, response, error));
   };
 }
