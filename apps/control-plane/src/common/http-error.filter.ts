@@ -80,6 +80,9 @@ const DATABASE_RETRY_AFTER_SECONDS = 2;
 /** SQLSTATE classes 08 (connection exception) and 57P0x (the server is shutting down or not yet accepting connections). */
 const CONNECTION_SQLSTATE = /^(08|57P0)/;
 
+/** The socket to the database reset, refused or timed out. */
+const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH']);
+
 /** What pg says when a connection dies under a query, or when none can be had. */
 const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|connect ECONNREFUSED)/;
 
@@ -94,7 +97,10 @@ function databaseConnectionLost(exception: unknown): boolean {
   return candidates.some((candidate) => {
     if (typeof candidate !== 'object' || candidate === null) return false;
     const { code, message } = candidate as { code?: unknown; message?: unknown };
-    return (typeof code === 'string' && CONNECTION_SQLSTATE.test(code)) || (typeof message === 'string' && CONNECTION_LOST.test(message));
+    return (
+      (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_ERRORS.has(code))) ||
+      (typeof message === 'string' && CONNECTION_LOST.test(message))
+    );
   });
 }
 
