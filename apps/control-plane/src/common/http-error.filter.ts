@@ -84,7 +84,8 @@ const CONNECTION_SQLSTATE = /^(08|57P0)/;
 const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH']);
 
 /** What pg says when a connection dies under a query, or when none can be had. */
-const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|connect ECONNREFUSED)/;
+const CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|connect ECONNREFUSED)/;
 
 /**
  * The database went away under the request (a backend terminated, a failover, a pool that cannot connect):
