@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PoolClient, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { tokenHint, type KeyChainLink, type LicenseClaims } from '@atlasai/license-core';
 import { AppError } from '../common/app-error.js';
@@ -127,8 +128,24 @@ export class PhoneHomeService {
 
   private async readFacts(licenseId: string, fingerprint: string | undefined, now: Date): Promise<RenewalFactsRow | undefined> {
     const since = new Date(now.getTime() - this.config.PHONE_HOME_FINGERPRINT_WINDOW_HOURS * 3_600_000);
-    const [facts] = (await this.dataSource.query(FACTS_SQL, [licenseId, fingerprint ?? null, since, SUCCESSFUL_RESULTS])) as RenewalFactsRow[];
+    const [facts] = await this.hotQuery<RenewalFactsRow>('la_renewal_facts', FACTS_SQL, [licenseId, fingerprint ?? null, since, SUCCESSFUL_RESULTS]);
     return facts;
+  }
+
+  /**
+   * The two statements of every renewal. On Postgres each pooled connection parses and plans them once
+   * (pg prepares them under `name`). The embedded database is one session behind every connection, where a
+   * name prepared by one connection would collide with the next, so there they are planned each time.
+   */
+  private async hotQuery<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    if (!this.config.DATABASE_URL) return (await this.dataSource.query(text, values)) as Row[];
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      return (await client.query<Row & QueryResultRow>({ name, text, values })).rows;
+    } finally {
+      await runner.release();
+    }
   }
 
   private decide(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date): RenewalDecision {
@@ -138,7 +155,7 @@ export class PhoneHomeService {
   /** Signs and stores a new license from the lineage's head (renewalTerms). Undefined when a concurrent call got there first. */
   private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date, staleToken: boolean): Promise<Omit<PhoneHomeReply, 'key_chain'> | undefined> {
     const { token, license } = await this.issuer.prepare(renewalTerms(facts, randomUUID(), now, this.config.PHONE_HOME_RENEWAL_VALIDITY_DAYS), 'phone-home');
-    const written = (await this.dataSource.query(RENEW_SQL, renewParams(facts.head_id!, license, call, facts.id))) as unknown[];
+    const written = await this.hotQuery('la_renewal_write', RENEW_SQL, renewParams(facts.head_id!, license, call, facts.id));
     if (written.length === 0) return undefined;
     this.logger.log(`license renewed: id=${license.id} from=${facts.head_id} presented=${facts.id} tenant=${license.tenantId} token=${license.tokenHint}`);
     if (staleToken) await this.recordStaleToken(facts, call, now);
