@@ -5,7 +5,8 @@ import { billingEnv, stripeCustomerOf as cus, stripeSubscriptionOf as sub, subsc
 import { FakeStripe } from './support/fake-stripe.js';
 import { MovableClock } from './support/movable-clock.js';
 import { PostgresProbe } from './support/postgres-probe.js';
-import { startTestApp, type TestApp, type TestResponse } from './support/test-app.js';
+import type { TestResponse } from './support/http-call.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 const TENANTS = 15;
 const ROUNDS = 3;

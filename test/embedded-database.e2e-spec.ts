@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { freePort, spawnControlPlane, stopGroup, waitHealthy, type ControlPlaneProcess } from './support/control-plane-process.js';
-import { httpCall } from './support/test-app.js';
+import { httpCall } from './support/http-call.js';
 
 /** The embedded default (no DATABASE_URL): one process owns DATA_DIR, and licensectl beside it reaches the same data. */
 describe('the embedded database with the CLI beside the server', () => {

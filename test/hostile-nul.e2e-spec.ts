@@ -7,7 +7,8 @@ import { billingEnv } from './support/billing-fixtures.js';
 import { runCli } from './support/cli.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { claimsOf, phoneHome, tenantWithLicense } from './support/phone-home-fixtures.js';
-import { startTestApp, type TestApp, type TestResponse } from './support/test-app.js';
+import type { TestResponse } from './support/http-call.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** NUL characters and lone surrogates reach no database column: each is a 400 in the one error shape, never a 500. */
 describe('NUL bytes and lone surrogates in every kind of input (end to end)', () => {

@@ -8,7 +8,8 @@ import { startExpressPlane, startNestPlane, type EntitlementPlane, type PlaneSou
 import { FakeStripe } from './support/fake-stripe.js';
 import { installPackedSdk, type PackedSdk } from './support/packed-sdk.js';
 import { memoryLogger } from './support/tenant-sdk-fixtures.js';
-import { httpCall, startTestApp, type TestApp } from './support/test-app.js';
+import { httpCall } from './support/http-call.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** How long a change may take to reach a plane over the stream (the bound); polled, not timed. */
 const PUSH_BOUND_MS = 5_000;

@@ -5,7 +5,8 @@ import { decodeJwt } from 'jose';
 import { machineFingerprint } from '@atlasai/tenant-sdk';
 import { startExampleTenantPlane, type ExampleTenantPlane } from './support/example-tenant-plane.js';
 import { memoryLogger, SEED_RESPONSE } from './support/tenant-sdk-fixtures.js';
-import { httpCall, startTestApp, type TestApp } from './support/test-app.js';
+import { httpCall } from './support/http-call.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * The same keys, in the same order, with values of the same JSON types (null allowed where the seed shows one, and for

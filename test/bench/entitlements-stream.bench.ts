@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { stopService, waitHealthy } from './bench-service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { httpCall } from '../support/test-app.js';
+import { httpCall } from '../support/http-call.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 5000);

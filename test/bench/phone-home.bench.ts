@@ -21,7 +21,7 @@ import autocannon from 'autocannon';
 import { keyIdOf, signLicenseToken } from '@atlasai/license-core';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { licenseClaims } from '../support/tenant-sdk-fixtures.js';
-import { httpCall } from '../support/test-app.js';
+import { httpCall } from '../support/http-call.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
 import { openLoop, type LatencySummary, type LoadCall } from './open-loop-load.js';
 import { processTreeUsage } from './process-usage.js';

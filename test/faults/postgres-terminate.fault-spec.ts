@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ADMIN_DATABASE_URL } from '../support/test-database.js';
-import { startTestApp, type TestApp, type TestResponse } from '../support/test-app.js';
+import type { TestResponse } from '../support/http-call.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { recordFault } from './support/fault-report.js';
 import { createTenants, issueLicense, serverErrors } from './support/workload.js';
 

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { billingEnv, stripeCustomerOf as cus, stripeSubscriptionOf as sub, subscribeTenants } from '../support/billing-fixtures.js';
 import { FakeStripe, type SignedEvent } from '../support/fake-stripe.js';
-import { startTestApp, type TestApp, type TestResponse } from '../support/test-app.js';
+import type { TestResponse } from '../support/http-call.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { recordFault } from './support/fault-report.js';
 import { failedProbes, probeRoutes, serverErrors } from './support/workload.js';
 

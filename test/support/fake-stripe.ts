@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import type { TestApp, TestResponse } from './test-app.js';
+import type { TestResponse } from './http-call.js';
+import type { TestApp } from './test-app.js';
 
 /** What the control plane sent: path, form parameters (flattened, `line_items[0][price]`) and idempotency key. */
 export interface FakeStripeRequest {

@@ -5,6 +5,7 @@ import { ApiTokenService } from '../../apps/control-plane/src/auth/api-token.ser
 import type { StaffRole } from '../../apps/control-plane/src/auth/api-token.entity.js';
 import type { Clock } from '../../apps/control-plane/src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../apps/control-plane/src/config/app-config.js';
+import { httpCall, type TestResponse } from './http-call.js';
 import { MovableClock } from './movable-clock.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { generateTestPrivateKeyPem } from './test-keys.js';
@@ -22,13 +23,6 @@ export interface TestApp {
   close(): Promise<void>;
   /** Stops the app and drops its database. */
   destroy(): Promise<void>;
-}
-
-export interface TestResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
 }
 
 export interface TestAppOptions {
@@ -82,28 +76,4 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
       ).token,
     http: (method, path, request = {}) => httpCall(baseUrl, method, path, request),
   };
-}
-
-export async function httpCall(
-  baseUrl: string,
-  method: string,
-  path: string,
-  request: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<TestResponse> {
-  const headers: Record<string, string> = { ...request.headers };
-  if (request.token) headers.authorization = `Bearer ${request.token}`;
-  let body: string | undefined = request.rawBody;
-  if (request.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(request.body);
-  }
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
 }

@@ -1,15 +1,16 @@
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { freePort } from '../support/control-plane-process.js';
 import { FakeStripe } from '../support/fake-stripe.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
-import type { TestApp, TestResponse } from '../support/test-app.js';
+import { httpCall, type TestResponse } from '../support/http-call.js';
+import type { TestApp } from '../support/test-app.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/apps/control-plane/src/main.js');
 
@@ -26,14 +27,6 @@ export interface ControlPlane {
   asTestApp(): TestApp;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
 async function waitForHealth(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
   for (let attempt = 0; attempt < 240; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`the control plane exited (${child.exitCode}):\n${output()}`);
@@ -45,22 +38,6 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
     await new Promise((done) => setTimeout(done, 250));
   }
   throw new Error(`the control plane did not become ready:\n${output()}`);
-}
-
-async function call(baseUrl: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<TestResponse> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}) },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, headers: response.headers, body, text };
 }
 
 /** More for the control plane: a port known in advance (an IdP's redirect URL names it) and extra environment. */
@@ -102,7 +79,7 @@ export const test = base.extend<object, { cp: ControlPlane; cpOptions: ControlPl
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       await waitForHealth(baseUrl, child, () => output);
       const clock = { now: () => new Date() };
-      const http = (method: string, path: string, options?: { token?: string; body?: unknown }) => call(baseUrl, method, path, options);
+      const http = (method: string, path: string, options?: { token?: string; body?: unknown }) => httpCall(baseUrl, method, path, options);
       const cp: ControlPlane = {
         baseUrl,
         env,
@@ -123,10 +100,7 @@ export const test = base.extend<object, { cp: ControlPlane; cpOptions: ControlPl
             baseUrl,
             clock,
             http: (method: string, path: string, options: { rawBody?: string; headers?: Record<string, string> } = {}) =>
-              fetch(`${baseUrl}${path}`, { method, headers: options.headers, body: options.rawBody }).then(async (response) => {
-                const text = await response.text();
-                return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
-              }),
+              httpCall(baseUrl, method, path, options),
           }) as unknown as TestApp,
       };
       await use(cp);

@@ -1,4 +1,4 @@
-import { httpCall, type TestResponse } from '../../support/test-app.js';
+import { httpCall, type TestResponse } from '../../support/http-call.js';
 
 /** Creates on-prem tenants `<prefix>-0..n-1` through the API. */
 export async function createTenants(baseUrl: string, token: string, prefix: string, count: number): Promise<string[]> {
