@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { Request, Response } from 'express';
 import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { AppError } from './app-error.js';
+import { isNetworkErrorCode } from './network-errors.js';
 
 interface ErrorBody {
   code: string;
@@ -80,9 +81,6 @@ const DATABASE_RETRY_AFTER_SECONDS = 2;
 /** SQLSTATE classes 08 (connection exception) and 57P0x (the server is shutting down or not yet accepting connections). */
 const CONNECTION_SQLSTATE = /^(08|57P0)/;
 
-/** The socket to the database reset, refused or timed out. */
-const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH']);
-
 /** What pg says when a connection dies under a query, or when none can be had. */
 const CONNECTION_LOST =
   /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|connect ECONNREFUSED)/;
@@ -99,8 +97,7 @@ function databaseConnectionLost(exception: unknown): boolean {
     if (typeof candidate !== 'object' || candidate === null) return false;
     const { code, message } = candidate as { code?: unknown; message?: unknown };
     return (
-      (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_ERRORS.has(code))) ||
-      (typeof message === 'string' && CONNECTION_LOST.test(message))
+      (typeof code === 'string' && CONNECTION_SQLSTATE.test(code)) || isNetworkErrorCode(code) || (typeof message === 'string' && CONNECTION_LOST.test(message))
     );
   });
 }

@@ -5,6 +5,7 @@ import { DataSource, LessThan } from 'typeorm';
 import * as oidc from 'openid-client';
 import { hashSecret } from '../auth/secret-hash.js';
 import { AppError } from '../common/app-error.js';
+import { isNetworkErrorCode } from '../common/network-errors.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { OidcLoginAttemptEntity } from './oidc-login-attempt.entity.js';
@@ -207,17 +208,6 @@ function readSecretFile(path: string): string {
   }
 }
 
-const NETWORK_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-
 /**
  * The identity provider could not be reached at all (fetch's own failure, which openid-client wraps in its
  * ClientError as the `cause`), as opposed to answering with a refusal. Read by name, not `instanceof`: fetch's
@@ -227,7 +217,7 @@ function unreachable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
   const { name, message, code, cause } = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
   if (name === 'TimeoutError' || name === 'AbortError' || (name === 'TypeError' && message === 'fetch failed')) return true;
-  return (typeof code === 'string' && NETWORK_ERRORS.has(code)) || unreachable(cause, depth + 1);
+  return isNetworkErrorCode(code) || unreachable(cause, depth + 1);
 }
 
 /** A browser in the middle of signing in lands on the console with a reason, as when the outage starts before login. */
