@@ -1,8 +1,10 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dropRedisPrefix, redisPrefix, TEST_REDIS_URL } from './support/notification-env.js';
 import { claimsOf, forgedTokens, phoneHome, tenantWithLicense, unknownLicenseToken } from './support/phone-home-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_EMBEDDED } from './support/test-database.js';
 
 const HOUR = 3_600_000;
 
@@ -184,6 +186,35 @@ describe('BYOC phone-home (end to end)', () => {
     expect(n).toBe(1);
   });
 
+  // The embedded database is one session: a second client's open transaction would hold up every query.
+  (TEST_EMBEDDED ? it.skip : it)(
+    "never holds a call up behind another transaction's lock: a billing event's on the tenant, a replacement's on the head",
+    async () => {
+      const held = await tenantWithLicense(cp, support, { id: 'held-co' });
+      const other = await tenantWithLicense(cp, support, { id: 'unheld-co' });
+      const session = new pg.Client({ connectionString: cp.database.url });
+      await session.connect();
+      try {
+        await session.query('BEGIN');
+        // The lock a Stripe event or the billing sweeper holds on a tenant while it applies.
+        await session.query(`SELECT 1 FROM tenants WHERE id = 'held-co' FOR NO KEY UPDATE`);
+        const renewed = await phoneHome(cp, held);
+        expect(renewed.status).toBe(200);
+        cp.clock.advance(HOUR);
+        // The lock a replacement or revocation holds on the lineage's head until it commits.
+        await session.query(`SELECT 1 FROM licenses WHERE tenant_id = 'held-co' AND status = 'active' FOR UPDATE`);
+        const [waiting, unheld] = await Promise.all([phoneHome(cp, renewed.body.license), phoneHome(cp, other)]);
+        expect(unheld.status).toBe(200);
+        expect(waiting.status).toBe(409);
+        expect(waiting.body.error).toMatchObject({ code: 'RENEWAL_CONFLICT', message: expect.stringMatching(/current license keeps working/) });
+        await session.query('ROLLBACK');
+        expect((await phoneHome(cp, renewed.body.license)).status).toBe(200);
+      } finally {
+        await session.end();
+      }
+    },
+  );
+
   describe('bad input', () => {
     let genuine: string;
 
@@ -272,7 +303,8 @@ describe('BYOC phone-home (end to end)', () => {
   });
 });
 
-describe('phone-home rate limits (Redis, two replicas)', () => {
+// Replicas share a Postgres database; the embedded one has a single owner.
+(TEST_EMBEDDED ? describe.skip : describe)('phone-home rate limits (Redis, two replicas)', () => {
   const prefix = redisPrefix('ph-limits');
   const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '8', PHONE_HOME_RATE_LIMIT_PER_LICENSE: '3' };
   let cp: TestApp;

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { NotificationSchedules } from '../apps/control-plane/src/notifications/notification-schedules.cron.js';
 import { PhoneHomeRetention } from '../apps/control-plane/src/phone-home/phone-home-retention.service.js';
+import { SUCCESSFUL_RESULTS } from '../apps/control-plane/src/phone-home/phone-home.entity.js';
+import { factsParams, FACTS_SQL, renewParams, RENEW_SQL, type RenewalRow } from '../apps/control-plane/src/phone-home/renewal-statements.js';
 import { seedScale } from './bench/scale-seed.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -96,24 +99,52 @@ describe('list and sweep queries at scale (end to end)', () => {
     await cp.app.get(NotificationSchedules).sweep();
     await cp.app.get(PhoneHomeRetention).prune();
 
-    const { rows: sizes } = await client.query<{ relname: string; rows: number }>(
-      `SELECT relname, reltuples::bigint AS rows FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`,
-    );
-    const large = new Set(sizes.filter((table) => Number(table.rows) > LARGE).map((table) => table.relname));
+    const large = await largeTables(client);
     expect([...large]).toEqual(expect.arrayContaining(['licenses', 'phone_homes']));
     const selects = sent.filter(([query]) => /^\s*(SELECT|WITH|DELETE)\b/i.test(query) && !query.includes('pg_try_advisory'));
     expect(selects.some(([query]) => /^\s*DELETE FROM phone_homes/.test(query))).toBe(true);
     expect(selects.length).toBeGreaterThan(15);
     const scans: string[] = [];
-    for (const [query, parameters] of selects) {
-      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${query}`, parameters);
-      for (const node of nodesOf(rows[0]['QUERY PLAN'][0].Plan)) {
-        if (node['Node Type'] === 'Seq Scan' && large.has(node['Relation Name']!)) scans.push(`${node['Relation Name']} in: ${query.slice(0, 160)}`);
-      }
+    for (const [query, parameters] of selects) scans.push(...(await sequentialScans(client, large, query, parameters)));
+    expect(scans).toEqual([]);
+  });
+
+  it('reads no large table sequentially in the renewal statements, for one call or a group of them', async () => {
+    const { rows: licenses } = await client.query<{ id: string; tenant_id: string; lineage_id: string }>(
+      `SELECT id, tenant_id, lineage_id FROM licenses WHERE status = 'active' ORDER BY id LIMIT 64`,
+    );
+    const since = new Date(cp.clock.now().getTime() - 86_400_000);
+    const renewal = (license: (typeof licenses)[number]): RenewalRow => ({
+      ...{ head_id: license.id, id: randomUUID(), tenant_id: license.tenant_id, plan_id: 'team', claims: {} as RenewalRow['claims'], kid: 'k' },
+      ...{ token_hint: 'h', lineage_id: license.lineage_id, issued_at: since, expires_at: since, environment: null, max_machines: 1 },
+      ...{ plan_source: 'subscription', presented_id: license.id, tp_version: '1', source_address: null, fingerprint: 'f' },
+      ...{ active_uses: null, usage_period_start: null, usage_period_end: null },
+    });
+    const large = await largeTables(client);
+    const scans: string[] = [];
+    for (const group of [licenses.slice(0, 1), licenses]) {
+      const lookups = group.map((license) => ({ license_id: license.id, fingerprint: 'machine', since }));
+      scans.push(...(await sequentialScans(client, large, FACTS_SQL, factsParams(lookups, SUCCESSFUL_RESULTS))));
+      scans.push(...(await sequentialScans(client, large, RENEW_SQL, renewParams(group.map(renewal)))));
     }
     expect(scans).toEqual([]);
   });
 });
+
+async function largeTables(client: pg.Client): Promise<Set<string>> {
+  const { rows } = await client.query<{ relname: string; rows: number }>(
+    `SELECT relname, reltuples::bigint AS rows FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`,
+  );
+  return new Set(rows.filter((table) => Number(table.rows) > LARGE).map((table) => table.relname));
+}
+
+/** The large tables the query's plan reads sequentially, each named with the query's start. */
+async function sequentialScans(client: pg.Client, large: Set<string>, query: string, parameters: unknown[]): Promise<string[]> {
+  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${query}`, parameters);
+  return nodesOf(rows[0]['QUERY PLAN'][0].Plan)
+    .filter((node) => node['Node Type'] === 'Seq Scan' && large.has(node['Relation Name']!))
+    .map((node) => `${node['Relation Name']} in: ${query.slice(0, 160)}`);
+}
 
 function nodesOf(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodesOf)];

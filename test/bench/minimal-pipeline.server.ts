@@ -14,8 +14,11 @@ import { buildLicenseClaims } from '../../apps/control-plane/src/licenses/licens
 import { SUCCESSFUL_RESULTS } from '../../apps/control-plane/src/phone-home/phone-home.entity.js';
 import { decideRenewal } from '../../apps/control-plane/src/phone-home/renewal-decision.js';
 import {
+  factsByCall,
+  factsParams,
   FACTS_SQL,
   renewalFacts,
+  renewalRow,
   renewalTerms,
   renewParams,
   RENEW_SQL,
@@ -46,7 +49,9 @@ async function serve(): Promise<void> {
     });
     if (!verification.valid) return [401, { error: verification.reason }];
     const since = new Date(now.getTime() - DAY_MS);
-    const facts = (await pool.query<RenewalFactsRow>(FACTS_SQL, [verification.claims.jti, body.fingerprint ?? null, since, SUCCESSFUL_RESULTS])).rows[0];
+    // The service's statements, each call on its own (the service groups concurrent calls into one statement).
+    const lookup = { license_id: verification.claims.jti, fingerprint: body.fingerprint ?? null, since };
+    const [facts] = factsByCall((await pool.query(FACTS_SQL, factsParams([lookup], SUCCESSFUL_RESULTS))).rows, 1);
     if (!facts) return [401, { error: 'LICENSE_UNKNOWN' }];
     // The service's rule. A retry within the window gets the renewal re-signed, as from the service: a call
     // cut off when a load phase ends leaves its tenant's older token in the bench's ring.
@@ -70,10 +75,8 @@ async function serve(): Promise<void> {
       maxMachines: terms.maxMachines!,
       planSource: terms.planSource!,
     };
-    const written = await pool.query(
-      RENEW_SQL,
-      renewParams(facts.head_id!, license, { tp_version: body.tp_version, fingerprint: body.fingerprint, sourceAddress }, facts.id),
-    );
+    const call = { tp_version: body.tp_version, fingerprint: body.fingerprint, sourceAddress };
+    const written = await pool.query(RENEW_SQL, renewParams([renewalRow(facts.head_id!, license, call, facts.id)]));
     if (written.rowCount === 0) return [409, { error: 'RENEWAL_CONFLICT' }];
     return [
       200,

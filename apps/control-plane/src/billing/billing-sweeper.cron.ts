@@ -113,11 +113,11 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy, 
     const now = this.clock.now();
     // Tenant rows first, then their subscriptions: the order a payment webhook takes them in, so the two
     // never wait on each other in a cycle. A tenant a webhook holds right now is skipped (its payment may
-    // be landing) and swept next time.
+    // be landing) and swept next time. FOR NO KEY UPDATE, as the webhook: renewals written meanwhile do not wait.
     const claimed = (await manager.query(
       `SELECT t.id FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
        WHERE s.status = 'past_due' AND s.grace_ends_at <= $1 AND s.id <> ALL($3::uuid[])
-       ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,
+       ORDER BY t.id LIMIT $2 FOR NO KEY UPDATE OF t SKIP LOCKED`,
       [now, this.config.BILLING_SWEEP_BATCH, paid],
     )) as { id: string }[];
     const due = claimed.length

@@ -268,12 +268,16 @@ export class StripeWebhooks {
     return row?.at ?? null;
   }
 
-  /** The tenant paying with this customer, locked so that events of one tenant apply one at a time. */
+  /**
+   * The tenant paying with this customer, locked so that events of one tenant apply one at a time. FOR NO
+   * KEY UPDATE: it excludes the sweeper and other events as FOR UPDATE would, but not the foreign-key
+   * checks of a renewal being written for the tenant meanwhile (phone-home's group commit must not wait).
+   */
   private async tenantFor(manager: EntityManager, refs: EventRefs): Promise<TenantEntity | Result> {
-    const bound = await manager.findOne(TenantEntity, { where: { stripeCustomerId: refs.customerId! }, lock: { mode: 'pessimistic_write' } });
+    const bound = await manager.findOne(TenantEntity, { where: { stripeCustomerId: refs.customerId! }, lock: { mode: 'for_no_key_update' } });
     if (bound) return bound;
     if (refs.tenantId) {
-      const tenant = await manager.findOne(TenantEntity, { where: { id: refs.tenantId }, lock: { mode: 'pessimistic_write' } });
+      const tenant = await manager.findOne(TenantEntity, { where: { id: refs.tenantId }, lock: { mode: 'for_no_key_update' } });
       if (tenant && !tenant.stripeCustomerId) {
         // Checkout completed for a tenant that had no customer yet: the session binds them.
         tenant.stripeCustomerId = refs.customerId;

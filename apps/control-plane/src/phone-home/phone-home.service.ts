@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -16,7 +17,23 @@ import { CloneAlertEntity } from './clone-alert.entity.js';
 import { PhoneHomeRateLimiter } from './phone-home-rate-limiter.js';
 import { PhoneHomeEntity, SUCCESSFUL_RESULTS } from './phone-home.entity.js';
 import { decideRenewal, type PhoneHomeRefusalCode, type RenewalDecision } from './renewal-decision.js';
-import { callColumns, FACTS_SQL, renewalFacts, renewalTerms, renewParams, RENEW_SQL, type RenewalCall, type RenewalFactsRow } from './renewal-statements.js';
+import {
+  callColumns,
+  factsByCall,
+  factsParams,
+  FACTS_SQL,
+  renewalFacts,
+  renewalRow,
+  renewalsWritten,
+  renewalTerms,
+  renewParams,
+  RENEW_SQL,
+  type FactsLookup,
+  type RenewalCall,
+  type RenewalFactsRow,
+  type RenewalRow,
+} from './renewal-statements.js';
+import { StatementBatcher } from './statement-batcher.js';
 
 export interface PhoneHomeCall extends RenewalCall {
   token: string;
@@ -41,6 +58,19 @@ const STALE_TOKEN_ALERT_SQL = `
 /** Attempts at deciding and writing; a lost race is settled by the second, which sees the winner's renewal. */
 const MAX_ATTEMPTS = 3;
 
+/** How long a call that lost a race waits, per attempt, for the winner to commit before deciding again. */
+const LOST_RACE_PAUSE_MS = 20;
+
+/**
+ * Group commit: one statement of each kind runs at a time, and the calls arriving meanwhile go out
+ * together in the next one (StatementBatcher), so under load one round trip and one commit serve many
+ * renewals. One beat two in the benchmark (bigger groups, fewer commits). Nothing in the renewal write
+ * waits on another transaction's lock (RENEW_SQL skips a locked head; the billing code locks tenants FOR
+ * NO KEY UPDATE, which the write's foreign-key checks do not wait for), so one call cannot hold up the rest.
+ */
+const STATEMENTS_IN_FLIGHT = 1;
+const MAX_BATCH = 64;
+
 /** 401 when the token is no credential at all, 403 when it is known but may not renew. */
 const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
   LICENSE_INVALID: 401,
@@ -55,13 +85,24 @@ const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
 /**
  * BYOC renewal in two round trips: read the facts, decide (pure), then write the renewal, the
  * superseded mark and the call record in one statement that only applies if the lineage's head is
- * still active. Simultaneous calls with one token race on that condition: one renews, the rest
+ * still active. Both statements are shared by the calls arriving at the same time (group commit). Simultaneous calls with one token race on that condition: one renews, the rest
  * decide again, find the renewal and get it re-signed, byte for byte the same token. A refusal
  * commits its call record (and any clone alert and email) and then answers 4xx.
  */
 @Injectable()
 export class PhoneHomeService {
   private readonly logger = new Logger(PhoneHomeService.name);
+  private readonly factsReads = new StatementBatcher<FactsLookup, RenewalFactsRow | undefined>({
+    run: async (lookups) => factsByCall(await this.hotQuery('la_renewal_facts', FACTS_SQL, factsParams(lookups, SUCCESSFUL_RESULTS)), lookups.length),
+    maxInFlight: STATEMENTS_IN_FLIGHT,
+    maxBatch: MAX_BATCH,
+  });
+  private readonly renewalWrites = new StatementBatcher<RenewalRow, boolean>({
+    run: async (renewals) => renewalsWritten(await this.hotQuery('la_renewal_write', RENEW_SQL, renewParams(renewals)), renewals),
+    maxInFlight: STATEMENTS_IN_FLIGHT,
+    maxBatch: MAX_BATCH,
+    key: (renewal) => renewal.head_id,
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -98,6 +139,7 @@ export class PhoneHomeService {
         this.metrics.phoneHome(decision.kind === 'renew' ? 'renewed' : 'resent');
         return { ...reply, key_chain: await this.keys.keyChain() };
       }
+      await sleep(attempt * LOST_RACE_PAUSE_MS);
     }
     throw new AppError(409, 'RENEWAL_CONFLICT', 'Another renewal of this license is in progress; retry in a moment. The current license keeps working.');
   }
@@ -128,8 +170,7 @@ export class PhoneHomeService {
 
   private async readFacts(licenseId: string, fingerprint: string | undefined, now: Date): Promise<RenewalFactsRow | undefined> {
     const since = new Date(now.getTime() - this.config.PHONE_HOME_FINGERPRINT_WINDOW_HOURS * 3_600_000);
-    const [facts] = await this.hotQuery<RenewalFactsRow>('la_renewal_facts', FACTS_SQL, [licenseId, fingerprint ?? null, since, SUCCESSFUL_RESULTS]);
-    return facts;
+    return this.factsReads.submit({ license_id: licenseId, fingerprint: fingerprint ?? null, since });
   }
 
   /**
@@ -155,8 +196,8 @@ export class PhoneHomeService {
   /** Signs and stores a new license from the lineage's head (renewalTerms). Undefined when a concurrent call got there first. */
   private async renew(facts: RenewalFactsRow, call: PhoneHomeCall, now: Date, staleToken: boolean): Promise<Omit<PhoneHomeReply, 'key_chain'> | undefined> {
     const { token, license } = await this.issuer.prepare(renewalTerms(facts, randomUUID(), now, this.config.PHONE_HOME_RENEWAL_VALIDITY_DAYS), 'phone-home');
-    const written = await this.hotQuery('la_renewal_write', RENEW_SQL, renewParams(facts.head_id!, license, call, facts.id));
-    if (written.length === 0) return undefined;
+    const written = await this.renewalWrites.submit(renewalRow(facts.head_id!, license, call, facts.id));
+    if (!written) return undefined;
     this.logger.log(`license renewed: id=${license.id} from=${facts.head_id} presented=${facts.id} tenant=${license.tenantId} token=${license.tokenHint}`);
     if (staleToken) await this.recordStaleToken(facts, call, now);
     return replyFor(token, license);
@@ -178,7 +219,7 @@ export class PhoneHomeService {
   }
 
   private async recordCall(manager: EntityManager, call: PhoneHomeCall, facts: RenewalFactsRow, now: Date, result: string, renewedLicenseId: string | null) {
-    const [tpVersion, sourceAddress, fingerprint, activeUses, usagePeriodStart, usagePeriodEnd] = callColumns(call);
+    const columns = callColumns(call);
     await manager.insert(PhoneHomeEntity, {
       tenantId: facts.tenant_id,
       licenseId: facts.id,
@@ -186,13 +227,13 @@ export class PhoneHomeService {
       calledAt: now,
       result,
       renewedLicenseId,
-      tpVersion,
-      sourceAddress,
-      fingerprint,
-      activeUses,
-      usagePeriodStart,
-      usagePeriodEnd,
-    } as Partial<PhoneHomeEntity>);
+      tpVersion: columns.tp_version,
+      sourceAddress: columns.source_address,
+      fingerprint: columns.fingerprint,
+      activeUses: columns.active_uses,
+      usagePeriodStart: columns.usage_period_start,
+      usagePeriodEnd: columns.usage_period_end,
+    });
   }
 
   /** Clone alerts reach support; the customer hears about a refusal at most once a day. */

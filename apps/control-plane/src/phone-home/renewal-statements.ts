@@ -35,45 +35,82 @@ export interface RenewalFactsRow {
   other_machines: number;
 }
 
-/** Parameters: license id, presented fingerprint (or null), start of the clone window, the results that count as renewed. */
+/** What one call's facts are read by: the presented license, its fingerprint and the start of its clone window. */
+export interface FactsLookup {
+  license_id: string;
+  fingerprint: string | null;
+  since: Date;
+}
+
+/**
+ * Reads the facts of many calls in one statement (a batch of one for a single call). Parameters: the
+ * FactsLookup items as a JSON array, the results that count as renewed. Each row carries its item's
+ * index (`call_index`); an unknown license has no row.
+ */
 export const FACTS_SQL = `
-  SELECT l.id, l.tenant_id, l.status, l.claims, l.lineage_id,
+  SELECT c.call_index, l.id, l.tenant_id, l.status, l.claims, l.lineage_id,
          h.id AS head_id, h.claims AS head_claims, h.issued_at AS head_issued_at, h.issued_by AS head_issued_by,
          h.max_machines AS head_max_machines, h.environment AS head_environment, h.plan_source AS head_plan_source,
          EXISTS (SELECT 1 FROM licenses r WHERE r.lineage_id = l.lineage_id AND r.status = 'revoked') AS lineage_revoked,
          sub.status AS subscription_status, sub.addons AS subscription_addons,
          p.id AS plan_id, p.name AS plan_name, p.limits AS plan_limits, p.modules AS plan_modules, p.available_addons AS plan_addons,
          -- Machines are counted only among calls that renewed: a refused copy never makes the original look like one.
-         CASE WHEN $2::text IS NULL THEN 0 ELSE (
+         CASE WHEN c.fingerprint IS NULL THEN 0 ELSE (
            SELECT count(DISTINCT ph.fingerprint)::int FROM phone_homes ph
-           WHERE ph.lineage_id = l.lineage_id AND ph.fingerprint IS NOT NULL AND ph.fingerprint <> $2
-             AND ph.called_at > $3 AND ph.result = ANY($4)) END AS other_machines
-  FROM licenses l
+           WHERE ph.lineage_id = l.lineage_id AND ph.fingerprint IS NOT NULL AND ph.fingerprint <> c.fingerprint
+             AND ph.called_at > c.since AND ph.result = ANY($2)) END AS other_machines
+  FROM jsonb_to_recordset($1::jsonb) AS c(call_index int, license_id uuid, fingerprint text, since timestamptz)
+  JOIN licenses l ON l.id = c.license_id
   LEFT JOIN licenses h ON h.lineage_id = l.lineage_id AND h.status = 'active'
   LEFT JOIN subscriptions sub ON sub.tenant_id = l.tenant_id
-  LEFT JOIN plans p ON p.id = sub.plan_id
-  WHERE l.id = $1`;
+  LEFT JOIN plans p ON p.id = sub.plan_id`;
+
+/** FACTS_SQL's parameters for these lookups. */
+export function factsParams(lookups: FactsLookup[], successfulResults: readonly string[]): unknown[] {
+  return [JSON.stringify(lookups.map((lookup, call_index) => ({ call_index, ...lookup }))), successfulResults];
+}
+
+/** FACTS_SQL's rows in the lookups' order; undefined for a license the control plane does not know. */
+export function factsByCall(rows: (RenewalFactsRow & { call_index: number })[], count: number): (RenewalFactsRow | undefined)[] {
+  const facts: (RenewalFactsRow | undefined)[] = new Array(count).fill(undefined);
+  for (const { call_index, ...row } of rows) facts[call_index] = row;
+  return facts;
+}
 
 /**
- * The renewal as one statement (its own transaction): supersede the lineage's head only if it is still
- * active, insert the renewal only if that happened, record the call (against the presented license).
- * A concurrent renewal, replacement or revocation makes the UPDATE match nothing, so nothing is written
- * and the caller decides again. Column lists mirror LicenseEntity and PhoneHomeEntity; hand-written
- * because this is the hot path. Parameters: see renewParams.
+ * Many renewals as one statement (its own transaction), each of them as before: supersede the lineage's
+ * head only if it is still active, insert the renewal only if that happened, record the call (against the
+ * presented license). A concurrent renewal, replacement or revocation makes a head's UPDATE match nothing,
+ * so nothing of that renewal is written and its caller decides again; a head locked by one that has not
+ * committed yet is skipped the same way rather than waited for, so the other renewals of the statement
+ * never wait on it. Two renewals of one head must not
+ * share a statement (both would join the one superseded row). Column lists mirror LicenseEntity and
+ * PhoneHomeEntity; hand-written because this is the hot path. Parameter: RenewalRow items as a JSON array;
+ * returns the ids of the renewals written.
  */
 export const RENEW_SQL = `
-  WITH superseded AS (
-    UPDATE licenses SET status = 'superseded' WHERE id = $1 AND status = 'active' RETURNING id
+  WITH c AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(head_id uuid, id uuid, tenant_id text, plan_id text, claims jsonb, kid text, token_hint text,
+      lineage_id uuid, issued_at timestamptz, expires_at timestamptz, environment text, max_machines int, plan_source text, presented_id uuid,
+      tp_version text, source_address text, fingerprint text, active_uses int, usage_period_start timestamptz, usage_period_end timestamptz)
+  ), superseded AS (
+    UPDATE licenses l SET status = 'superseded'
+    WHERE l.id IN (SELECT h.id FROM licenses h JOIN c ON h.id = c.head_id WHERE h.status = 'active' FOR NO KEY UPDATE OF h SKIP LOCKED)
+    RETURNING l.id
   ), renewal AS (
     INSERT INTO licenses (id, tenant_id, plan_id, deployment_mode, claims, kid, token_hint, status, renewed_from, lineage_id, issued_by, issued_at, expires_at,
                           environment, max_machines, plan_source)
-    SELECT $2, $3, $4, 'byoc', $5, $6, $7, 'active', superseded.id, $8, 'phone-home', $9, $10, $17, $18, $19 FROM superseded
+    SELECT c.id, c.tenant_id, c.plan_id, 'byoc', c.claims, c.kid, c.token_hint, 'active', superseded.id, c.lineage_id, 'phone-home', c.issued_at, c.expires_at,
+           c.environment, c.max_machines, c.plan_source
+    FROM c JOIN superseded ON superseded.id = c.head_id
     RETURNING id
   )
   INSERT INTO phone_homes (tenant_id, license_id, lineage_id, called_at, tp_version, source_address, fingerprint, result, renewed_license_id,
                            active_uses, usage_period_start, usage_period_end)
-  SELECT $3, $20, $8, $9, $11, $12, $13, 'renewed', renewal.id, $14, $15, $16 FROM renewal
-  RETURNING id`;
+  SELECT c.tenant_id, c.presented_id, c.lineage_id, c.issued_at, c.tp_version, c.source_address, c.fingerprint, 'renewed', renewal.id,
+         c.active_uses, c.usage_period_start, c.usage_period_end
+  FROM c JOIN renewal ON renewal.id = c.id
+  RETURNING renewed_license_id AS id`;
 
 /** What a call brings besides its token: the columns of its phone_homes row. */
 export interface RenewalCall extends Pick<PhoneHomeRequest, 'tp_version' | 'fingerprint' | 'usage'> {
@@ -96,36 +133,59 @@ export interface RenewedLicenseRow {
   planSource: PlanSource;
 }
 
-/** tp_version, source address, fingerprint and the usage report, in the order RENEW_SQL takes them. */
-export function callColumns(call: RenewalCall): unknown[] {
-  return [
-    call.tp_version,
-    call.sourceAddress,
-    call.fingerprint ?? null,
-    call.usage?.active_uses ?? null,
-    call.usage ? new Date(call.usage.period_start) : null,
-    call.usage ? new Date(call.usage.period_end) : null,
-  ];
+/** The phone_homes columns a call brings. */
+export interface CallColumns {
+  tp_version: string;
+  source_address: string | null;
+  fingerprint: string | null;
+  active_uses: number | null;
+  usage_period_start: Date | null;
+  usage_period_end: Date | null;
 }
 
-export function renewParams(headId: string, license: RenewedLicenseRow, call: RenewalCall, presentedId: string): unknown[] {
-  return [
-    headId,
-    license.id,
-    license.tenantId,
-    license.planId,
-    license.claims,
-    license.kid,
-    license.tokenHint,
-    license.lineageId,
-    license.issuedAt,
-    license.expiresAt,
+export function callColumns(call: RenewalCall): CallColumns {
+  return {
+    tp_version: call.tp_version,
+    source_address: call.sourceAddress,
+    fingerprint: call.fingerprint ?? null,
+    active_uses: call.usage?.active_uses ?? null,
+    usage_period_start: call.usage ? new Date(call.usage.period_start) : null,
+    usage_period_end: call.usage ? new Date(call.usage.period_end) : null,
+  };
+}
+
+/** One renewal as RENEW_SQL takes it. */
+export type RenewalRow = ReturnType<typeof renewalRow>;
+
+export function renewalRow(headId: string, license: RenewedLicenseRow, call: RenewalCall, presentedId: string) {
+  return {
+    head_id: headId,
+    id: license.id,
+    tenant_id: license.tenantId,
+    plan_id: license.planId,
+    claims: license.claims,
+    kid: license.kid,
+    token_hint: license.tokenHint,
+    lineage_id: license.lineageId,
+    issued_at: license.issuedAt,
+    expires_at: license.expiresAt,
+    environment: license.environment,
+    max_machines: license.maxMachines,
+    plan_source: license.planSource,
+    presented_id: presentedId,
     ...callColumns(call),
-    license.environment,
-    license.maxMachines,
-    license.planSource,
-    presentedId,
-  ];
+  };
+}
+
+/** RENEW_SQL's parameters for these renewals. */
+export function renewParams(renewals: RenewalRow[]): unknown[] {
+  return [JSON.stringify(renewals)];
+}
+
+/** Which of the renewals RENEW_SQL's rows say were written. */
+export function renewalsWritten(rows: { id: string }[], renewals: RenewalRow[]): boolean[] {
+  const written = new Set(rows.map((row) => row.id));
+  return renewals.map((renewal) => written.has(renewal.id));
 }
 
 /** The facts row as the pure decision takes it. */
