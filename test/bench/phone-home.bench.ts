@@ -9,7 +9,7 @@
  * (open-loop-load.ts: fixed arrival rate, latency from when each call was due). Run: `npm run bench:phone-home`.
  * Knobs: BENCH_TENANTS (400), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5), BENCH_RATES (50,100,200),
  * BENCH_CONNECTIONS (saturation, 16), BENCH_REPEATS (1; repetitions interleave the targets), BENCH_POOL_SIZE (20),
- * BENCH_LOG_LEVEL (info, the service's default), BENCH_PORT, BENCH_DATABASE_PREFIX, BENCH_SMTP_PORT,
+ * BENCH_LOG_LEVEL (info, the service's default), BENCH_PORT, BENCH_DATABASE_PREFIX, BENCH_SMTP_PORT (the bench's mail sink; a free port),
  * BENCH_REDIS_URL, BENCH_PROFILE_DIR (a V8 CPU profile of each service process; see top-functions.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -18,10 +18,12 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { keyIdOf, signLicenseToken } from '@atlasai/license-core';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { licenseClaims } from '../support/tenant-sdk-fixtures.js';
 import { httpCall } from '../support/http-call.js';
+import { SmtpSink } from '../support/smtp-sink.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
 import { openLoop, type LatencySummary, type LoadCall } from './open-loop-load.js';
 import { processTreeUsage } from './process-usage.js';
@@ -42,6 +44,8 @@ const PHONE_HOME_URL = `${BASE_URL}/api/v1/phone-home`;
 const MAIN = resolve(import.meta.dirname, '../../apps/control-plane/src/main.js');
 const CLI = resolve(import.meta.dirname, '../../apps/cli/src/main.js');
 const PIPELINE = resolve(import.meta.dirname, 'minimal-pipeline.server.js');
+// A working mail server, as in a real deployment: the seeding's emails are delivered, not retried during the measurements.
+const mail = await SmtpSink.start(Number(env.BENCH_SMTP_PORT ?? 0));
 
 type Kind = 'pipeline' | 'service';
 
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
     let tokens: TokenRing;
     try {
       tokens = new TokenRing(await seed(database, privateKeyPem, TENANTS));
+      await outboxDrained(database);
     } finally {
       await stop(seeding);
     }
@@ -84,6 +89,23 @@ async function main(): Promise<void> {
     report(raw, measurements);
   } finally {
     await database.drop();
+    await mail.close();
+  }
+}
+
+/** Waits (up to a minute) until the seeding service has sent every email the seeding caused. */
+async function outboxDrained(database: TestDatabase): Promise<void> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    for (let waited = 0; waited < 60_000; waited += 250) {
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE status IN ('pending', 'queued')`);
+      if (rows[0].n === 0) return;
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    throw new Error('the seeding emails were not delivered within a minute');
+  } finally {
+    await client.end();
   }
 }
 
@@ -148,7 +170,7 @@ async function startService(database: TestDatabase, privateKeyPem: string, worke
         CP_LICENSE_PRIVATE_KEY: privateKeyPem,
         REDIS_URL: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
         REDIS_KEY_PREFIX: `bench${process.pid}`,
-        SMTP_URL: `smtp://127.0.0.1:${env.BENCH_SMTP_PORT ?? 2525}`,
+        SMTP_URL: mail.url,
         PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '1000000',
         PHONE_HOME_RATE_LIMIT_PER_LICENSE: '1000000',
         CLUSTER_WORKERS: String(workers),

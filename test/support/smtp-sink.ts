@@ -26,9 +26,10 @@ export class SmtpSink {
   private server!: SMTPServer;
   port = 0;
 
-  static async start(): Promise<SmtpSink> {
+  /** Listens on `port`, or on a free one. */
+  static async start(port = 0): Promise<SmtpSink> {
     const sink = new SmtpSink();
-    await sink.listen();
+    await sink.listen(port);
     return sink;
   }
 
