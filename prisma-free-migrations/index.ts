@@ -15,6 +15,7 @@ import { EntitlementsNotify1764008000000 } from './1764008000000-EntitlementsNot
 import { TenantUsage1764008100000 } from './1764008100000-TenantUsage.js';
 import { StaffIdentity1764009000000 } from './1764009000000-StaffIdentity.js';
 import { PhoneHomeRetention1764010000000 } from './1764010000000-PhoneHomeRetention.js';
+import { NotificationsListIndex1764011000000 } from './1764011000000-NotificationsListIndex.js';
 
 /** Every migration, oldest first. Listed by hand so the compiled app needs no file globbing. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   TenantUsage1764008100000,
   StaffIdentity1764009000000,
   PhoneHomeRetention1764010000000,
+  NotificationsListIndex1764011000000,
 ];

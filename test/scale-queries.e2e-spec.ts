@@ -19,7 +19,7 @@ interface PlanNode {
 
 /**
  * Every list endpoint and the notification sweep, on a seeded fleet (3,000 tenants, 30,000 licenses,
- * 20,000 phone-home records): each SELECT they send is EXPLAINed, and none may read a large table
+ * 20,000 phone-home records, 12,000 notifications): each SELECT they send is EXPLAINed, and none may read a large table
  * sequentially. Plans, not timings: `npm run bench:scale` measures the times at 100k tenants.
  */
 describe('list and sweep queries at scale (end to end)', () => {
@@ -33,7 +33,7 @@ describe('list and sweep queries at scale (end to end)', () => {
     viewer = await cp.token('viewer');
     client = new pg.Client({ connectionString: cp.database.url });
     await client.connect();
-    await seedScale(client, { tenants: 3_000, licensesPerTenant: 10, now: cp.clock.now() });
+    await seedScale(client, { tenants: 3_000, licensesPerTenant: 10, notificationsPerTenant: 4, now: cp.clock.now() });
     const logger = cp.app.get(DataSource).logger;
     const logQuery = logger.logQuery.bind(logger);
     logger.logQuery = (query, parameters, runner) => {
@@ -100,7 +100,7 @@ describe('list and sweep queries at scale (end to end)', () => {
     await cp.app.get(PhoneHomeRetention).prune();
 
     const large = await largeTables(client);
-    expect([...large]).toEqual(expect.arrayContaining(['licenses', 'phone_homes']));
+    expect([...large]).toEqual(expect.arrayContaining(['licenses', 'phone_homes', 'notifications']));
     const selects = sent.filter(([query]) => /^\s*(SELECT|WITH|DELETE)\b/i.test(query) && !query.includes('pg_try_advisory'));
     expect(selects.some(([query]) => /^\s*DELETE FROM phone_homes/.test(query))).toBe(true);
     expect(selects.length).toBeGreaterThan(15);

@@ -2,7 +2,7 @@
  * Fills a migrated database with a fleet in a few set-based statements (generate_series): T tenants,
  * a quarter on-prem and the rest BYOC, each with a subscription and a lineage of K licenses (the newest
  * active, the older ones superseded by daily renewals, one phone-home record per renewal), three audit
- * events and one notification per tenant. BYOC tenant planes last phoned home 12 hours ago (one in 50:
+ * events and one notification per tenant (or `notificationsPerTenant`). BYOC tenant planes last phoned home 12 hours ago (one in 50:
  * five days ago, silent); on-prem licenses expire spread over the next 400 days. Shared by
  * `npm run bench:scale` and the query-plan test.
  */
@@ -11,6 +11,8 @@ import type pg from 'pg';
 export interface ScaleShape {
   tenants: number;
   licensesPerTenant: number;
+  /** 1 unless given; the query-plan test needs more to make the table large. */
+  notificationsPerTenant?: number;
   now: Date;
 }
 
@@ -65,10 +67,10 @@ export async function seedScale(client: pg.ClientBase, shape: ScaleShape): Promi
   );
   await client.query(
     `INSERT INTO notifications (tenant_id, stage, recipient, dedupe_key, facts, status, attempts, created_at, sent_at)
-     SELECT 'scale-' || t, 'license_issued', 'ops@scale-' || t || '.example', 'scale-' || t || '|license_issued|seed|1', '{}', 'sent', 1,
-            $1::timestamptz - t * interval '1 minute', $1::timestamptz - t * interval '1 minute'
-     FROM generate_series(1, $2::int) t`,
-    [shape.now, shape.tenants],
+     SELECT 'scale-' || t, 'license_issued', 'ops@scale-' || t || '.example', 'scale-' || t || '|license_issued|seed|' || n, '{}', 'sent', 1,
+            $1::timestamptz - (t * $3::int + n) * interval '1 minute', $1::timestamptz - (t * $3::int + n) * interval '1 minute'
+     FROM generate_series(1, $2::int) t, generate_series(1, $3::int) n`,
+    [shape.now, shape.tenants, shape.notificationsPerTenant ?? 1],
   );
   await client.query('ANALYZE');
 }
