@@ -11,6 +11,14 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 /** Tables that grow with the fleet; a sequential scan of one of them is a query that slows down as it grows. */
 const LARGE = 10_000;
 
+/**
+ * Sequential scans kept because they measured faster. The silence sweep's NOT EXISTS on notifications
+ * becomes a hash anti-join that reads the table once (16 ms at 102,000 rows); written as a probe of the
+ * unique dedupe key per silent tenant, the whole sweep query took 1,055-1,283 ms at 100,000 tenants
+ * against 767-871 ms, three runs each on one database.
+ */
+const MEASURED_FASTER: [string, RegExp][] = [['notifications', /SELECT DISTINCT ON \(l\.tenant_id\)/]];
+
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
@@ -106,7 +114,7 @@ describe('list and sweep queries at scale (end to end)', () => {
     expect(selects.length).toBeGreaterThan(15);
     const scans: string[] = [];
     for (const [query, parameters] of selects) scans.push(...(await sequentialScans(client, large, query, parameters)));
-    expect(scans).toEqual([]);
+    expect(scans.filter((scan) => !MEASURED_FASTER.some(([table, query]) => scan.startsWith(`${table} in:`) && query.test(scan)))).toEqual([]);
   });
 
   it('reads no large table sequentially in the renewal statements, for one call or a group of them', async () => {

@@ -34,9 +34,7 @@ export class PhoneHomeSilenceAlerts {
   async record(manager: EntityManager): Promise<number> {
     const now = this.clock.now();
     // Set-based: a silent tenant is read only while its silence has no alert yet, so a sweep with nothing
-    // due reads no rows (the key is dedupeKey's, see notification-outbox.service.ts). The alert is looked up
-    // by a scalar subquery, one probe of the unique key per silent tenant: as NOT EXISTS, the planner
-    // expected thousands of silent tenants and read every notification for a hash anti-join instead.
+    // due reads no rows (the key is dedupeKey's, see notification-outbox.service.ts).
     const tenants = (await manager.query(
       `SELECT * FROM (SELECT DISTINCT ON (l.tenant_id) l.tenant_id, t.name AS tenant_name, t.contact_email, l.id AS license_id,
               l.claims->>'plan_name' AS plan_name, l.expires_at, l.issued_at, last_call.called_at AS last_phone_home_at,
@@ -46,7 +44,7 @@ export class PhoneHomeSilenceAlerts {
        WHERE l.deployment_mode = 'byoc' AND l.status = 'active' AND l.expires_at > $1
        ORDER BY l.tenant_id, l.issued_at DESC) newest
        WHERE COALESCE(newest.last_phone_home_at, newest.issued_at) < $2
-         AND (SELECT 1 FROM notifications n WHERE n.dedupe_key = newest.tenant_id || '|phone_home_silent|' || newest.tenant_id || '|' || newest.cycle) IS NULL`,
+         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = newest.tenant_id || '|phone_home_silent|' || newest.tenant_id || '|' || newest.cycle)`,
       [now, silentSince(now, this.config)],
     )) as SilentTenant[];
     let recorded = 0;
