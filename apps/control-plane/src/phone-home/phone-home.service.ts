@@ -85,9 +85,10 @@ const REFUSAL_STATUS: Record<PhoneHomeRefusalCode, number> = {
 /**
  * BYOC renewal in two round trips: read the facts, decide (pure), then write the renewal, the
  * superseded mark and the call record in one statement that only applies if the lineage's head is
- * still active. Both statements are shared by the calls arriving at the same time (group commit). Simultaneous calls with one token race on that condition: one renews, the rest
- * decide again, find the renewal and get it re-signed, byte for byte the same token. A refusal
- * commits its call record (and any clone alert and email) and then answers 4xx.
+ * still active. Both statements are shared by the calls arriving at the same time (group commit).
+ * Simultaneous calls with one token race on that condition: one renews, the rest decide again, find
+ * the renewal and get it re-signed, byte for byte the same token. A refusal commits its call record
+ * (and any clone alert and email) and then answers 4xx.
  */
 @Injectable()
 export class PhoneHomeService {
