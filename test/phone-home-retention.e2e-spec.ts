@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { PhoneHomeRetention1764010000000 } from '../prisma-free-migrations/1764010000000-PhoneHomeRetention.js';
+import { migrations } from '../prisma-free-migrations/index.js';
 import { ConfigError, loadConfig } from '../apps/control-plane/src/config/app-config.js';
 import { PHONE_HOME_PRUNE_BATCH, PhoneHomeRetention } from '../apps/control-plane/src/phone-home/phone-home-retention.service.js';
 import { phoneHome, tenantWithLicense } from './support/phone-home-fixtures.js';
@@ -99,7 +101,8 @@ describe('phone-home retention (end to end)', () => {
     const indexes = async () =>
       ((await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'phone_homes'`)) as { indexname: string }[]).map((row) => row.indexname);
     expect(await indexes()).toContain('phone_homes_called_at_idx');
-    await db.undoLastMigration();
+    // Its own migration and every later one, newest first.
+    for (let undone = 0; undone < migrations.length - migrations.indexOf(PhoneHomeRetention1764010000000); undone++) await db.undoLastMigration();
     expect(await indexes()).not.toContain('phone_homes_called_at_idx');
     await db.runMigrations();
     expect(await indexes()).toContain('phone_homes_called_at_idx');
