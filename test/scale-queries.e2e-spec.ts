@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { LicenseClaims } from '@atlasai/license-core';
 import { DataSource } from 'typeorm';
 import { NotificationSchedules } from '../apps/control-plane/src/notifications/notification-schedules.cron.js';
 import { PhoneHomeRetention } from '../apps/control-plane/src/phone-home/phone-home-retention.service.js';
 import { SUCCESSFUL_RESULTS } from '../apps/control-plane/src/phone-home/phone-home.entity.js';
-import { factsParams, FACTS_SQL, renewParams, RENEW_SQL, type RenewalRow } from '../apps/control-plane/src/phone-home/renewal-statements.js';
+import { factsParams, FACTS_SQL, renewalRow, renewParams, RENEW_SQL } from '../apps/control-plane/src/phone-home/renewal-statements.js';
 import { seedScale } from './bench/scale-seed.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -122,12 +123,26 @@ describe('list and sweep queries at scale (end to end)', () => {
       `SELECT id, tenant_id, lineage_id FROM licenses WHERE status = 'active' ORDER BY id LIMIT 64`,
     );
     const since = new Date(cp.clock.now().getTime() - 86_400_000);
-    const renewal = (license: (typeof licenses)[number]): RenewalRow => ({
-      ...{ head_id: license.id, id: randomUUID(), tenant_id: license.tenant_id, plan_id: 'team', claims: {} as RenewalRow['claims'], kid: 'k' },
-      ...{ token_hint: 'h', lineage_id: license.lineage_id, issued_at: since, expires_at: since, environment: null, max_machines: 1 },
-      ...{ plan_source: 'subscription', presented_id: license.id, tp_version: '1', source_address: null, fingerprint: 'f' },
-      ...{ active_uses: null, usage_period_start: null, usage_period_end: null },
-    });
+    const renewal = (license: (typeof licenses)[number]) =>
+      renewalRow(
+        license.id,
+        {
+          id: randomUUID(),
+          tenantId: license.tenant_id,
+          planId: 'team',
+          claims: {} as LicenseClaims,
+          kid: 'k',
+          tokenHint: 'h',
+          lineageId: license.lineage_id,
+          issuedAt: since,
+          expiresAt: since,
+          environment: null,
+          maxMachines: 1,
+          planSource: 'subscription',
+        },
+        { tp_version: '1', fingerprint: 'machine', sourceAddress: null },
+        license.id,
+      );
     const large = await largeTables(client);
     const scans: string[] = [];
     for (const group of [licenses.slice(0, 1), licenses]) {

@@ -23,7 +23,7 @@ import { keyIdOf, signLicenseToken } from '@atlasai/license-core';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { licenseClaims } from '../support/tenant-sdk-fixtures.js';
 import { httpCall } from '../support/http-call.js';
-import { SmtpSink } from '../support/smtp-sink.js';
+import { eventually, SmtpSink } from '../support/smtp-sink.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
 import { openLoop, type LatencySummary, type LoadCall } from './open-loop-load.js';
 import { processTreeUsage } from './process-usage.js';
@@ -98,12 +98,9 @@ async function outboxDrained(database: TestDatabase): Promise<void> {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    for (let waited = 0; waited < 60_000; waited += 250) {
-      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE status IN ('pending', 'queued')`);
-      if (rows[0].n === 0) return;
-      await new Promise((done) => setTimeout(done, 250));
-    }
-    throw new Error('the seeding emails were not delivered within a minute');
+    const pending = async () =>
+      (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE status IN ('pending', 'queued')`)).rows[0].n;
+    await eventually(async () => ((await pending()) === 0 ? true : undefined), 60_000, 'the seeding emails to be delivered');
   } finally {
     await client.end();
   }

@@ -83,10 +83,9 @@ export function factsByCall(rows: (RenewalFactsRow & { call_index: number })[], 
  * presented license). A concurrent renewal, replacement or revocation makes a head's UPDATE match nothing,
  * so nothing of that renewal is written and its caller decides again; a head locked by one that has not
  * committed yet is skipped the same way rather than waited for, so the other renewals of the statement
- * never wait on it. Two renewals of one head must not
- * share a statement (both would join the one superseded row). Column lists mirror LicenseEntity and
- * PhoneHomeEntity; hand-written because this is the hot path. Parameter: RenewalRow items as a JSON array;
- * returns the ids of the renewals written.
+ * never wait on it. Two renewals of one head must not share a statement (both would join the one
+ * superseded row). Column lists mirror LicenseEntity and PhoneHomeEntity; hand-written because this is
+ * the hot path. Parameter: RenewalRow items as a JSON array; returns the ids of the renewals written.
  */
 export const RENEW_SQL = `
   WITH c AS (
