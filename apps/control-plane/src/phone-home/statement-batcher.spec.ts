@@ -71,6 +71,21 @@ describe('StatementBatcher', () => {
     await expect(batcher.submit('d')).resolves.toBe('result of d');
   });
 
+  it("runs the item-by-item retries one at a time, in the failed batch's slot", async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    const run = async (): Promise<string[]> => {
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      await settle();
+      running--;
+      throw new Error('connection lost');
+    };
+    const batcher = new StatementBatcher({ run, maxInFlight: 1, maxBatch: 10 });
+    const results = ['a', 'b', 'c', 'd'].map((item) => batcher.submit(item).catch((error: Error) => error.message));
+    await expect(Promise.all(results)).resolves.toEqual(Array(4).fill('connection lost'));
+    expect(mostAtOnce).toBe(1);
+  });
+
   it('fails the batch when the runner returns a result count that does not match', async () => {
     const batcher = new StatementBatcher({ run: async (items: string[]) => items.slice(1), maxInFlight: 1, maxBatch: 10 });
     await expect(batcher.submit('a')).rejects.toThrow('A batch of 1 statements returned 0 results.');

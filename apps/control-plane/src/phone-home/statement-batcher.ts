@@ -47,7 +47,11 @@ export class StatementBatcher<Item, Result> {
     }
   }
 
-  /** A failed batch is tried again item by item, so one item the statement cannot take fails only its own caller. */
+  /**
+   * A failed batch is tried again item by item, so one item the statement cannot take fails only its own
+   * caller. The retries run one after another in the failed batch's slot: during a database outage a group
+   * of 64 must not turn into 64 statements at once.
+   */
   private async runBatch(batch: Pending<Item, Result>[]): Promise<void> {
     try {
       const results = await this.options.run(batch.map((pending) => pending.item));
@@ -55,7 +59,7 @@ export class StatementBatcher<Item, Result> {
       batch.forEach((pending, index) => pending.resolve(results[index]));
     } catch (error) {
       if (batch.length === 1) return batch[0].reject(error);
-      await Promise.all(batch.map((pending) => this.runBatch([pending])));
+      for (const pending of batch) await this.runBatch([pending]);
     }
   }
 
