@@ -7,13 +7,22 @@ import process from 'node:process';
 
 const SOURCES = ['apps', 'libs', 'prisma-free-migrations', '.swcrc', 'package.json'];
 const SKIPPED = new Set(['node_modules', 'dist']);
+// `npm run build` does not compile the web app (`npm run build:web` does), and that build rewrites the
+// app's generated API types every time: counting it would rebuild everything after each web build.
+const NOT_BUILT = new Set([join('apps', 'web')]);
 
-/** Newest modification time under `path`; directories count too, so a deleted file is a change. */
+/**
+ * Newest modification time under `path`. Directories count too, so a deleted file is a change, except one
+ * holding a dist or node_modules: its time also moves when that is recreated (packing the SDK rebuilds
+ * libs/tenant-sdk/dist), and a rebuild then would delete every dist/ under a running test's feet.
+ */
 function newestChange(path) {
   const stats = statSync(path);
   if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = stats.mtimeMs;
-  for (const entry of readdirSync(path)) {
+  if (NOT_BUILT.has(path)) return 0;
+  const entries = readdirSync(path);
+  let newest = entries.some((entry) => SKIPPED.has(entry)) ? 0 : stats.mtimeMs;
+  for (const entry of entries) {
     if (!SKIPPED.has(entry)) newest = Math.max(newest, newestChange(join(path, entry)));
   }
   return newest;
