@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_EMBEDDED } from './support/test-database.js';
 
 const HOUR = 3_600_000;
+const LOCK_TIMEOUT_MS = 1_000;
 
 describe('BYOC phone-home (end to end)', () => {
   let cp: TestApp;
@@ -14,7 +15,9 @@ describe('BYOC phone-home (end to end)', () => {
   let viewer: string;
 
   beforeAll(async () => {
-    cp = await startTestApp('phone_home', { env: { PHONE_HOME_RATE_LIMIT_PER_LICENSE: '1000', PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '100000' } });
+    cp = await startTestApp('phone_home', {
+      env: { PHONE_HOME_RATE_LIMIT_PER_LICENSE: '1000', PHONE_HOME_RATE_LIMIT_PER_ADDRESS: '100000', DATABASE_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS) },
+    });
     support = await cp.token('support');
     viewer = await cp.token('viewer');
   });
@@ -211,6 +214,30 @@ describe('BYOC phone-home (end to end)', () => {
         expect((await phoneHome(cp, renewed.body.license)).status).toBe(200);
       } finally {
         await session.end();
+      }
+    },
+  );
+
+  (TEST_EMBEDDED ? it.skip : it)(
+    'gives up on a lock the app never takes after DATABASE_LOCK_TIMEOUT_MS: the calls queued behind it renew, the held one answers 503',
+    async () => {
+      const held = await tenantWithLicense(cp, support, { id: 'operator-held-co' });
+      const others = await Promise.all(['first', 'second'].map((name) => tenantWithLicense(cp, support, { id: `${name}-free-co` })));
+      const operator = new pg.Client({ connectionString: cp.database.url });
+      await operator.connect();
+      try {
+        await operator.query('BEGIN');
+        // An operator's psql session; a renewal's foreign-key check on the tenant waits for it.
+        await operator.query(`SELECT 1 FROM tenants WHERE id = 'operator-held-co' FOR UPDATE`);
+        // Were the wait unbounded, these calls would answer only after the ROLLBACK below: never.
+        const replies = await Promise.all([held, ...others].map((token) => phoneHome(cp, token)));
+        expect(replies.map((reply) => reply.status)).toEqual([503, 200, 200]);
+        expect(replies[0].body.error).toMatchObject({ code: 'DATABASE_BUSY', details: { retry_after_seconds: expect.any(Number) } });
+        expect(replies[0].headers.get('retry-after')).toBe(String(replies[0].body.error.details.retry_after_seconds));
+        await operator.query('ROLLBACK');
+        expect((await phoneHome(cp, held)).status).toBe(200);
+      } finally {
+        await operator.end();
       }
     },
   );

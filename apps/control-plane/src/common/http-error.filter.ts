@@ -57,14 +57,13 @@ function describe(exception: unknown): [number, ErrorBody] {
     return [exception.status, { code: exception.code, message: exception.message, details: exception.details ?? null }];
   }
   if (databaseConnectionLost(exception)) {
-    return [
-      503,
-      {
-        code: 'DATABASE_UNAVAILABLE',
-        message: 'The connection to the database was lost while answering; retry in a few seconds.',
-        details: { retry_after_seconds: DATABASE_RETRY_AFTER_SECONDS },
-      },
-    ];
+    return retryLater('DATABASE_UNAVAILABLE', 'The connection to the database was lost while answering; retry in a few seconds.');
+  }
+  if (lockWaitTimedOut(exception)) {
+    return retryLater(
+      'DATABASE_BUSY',
+      'A record this request needs is locked by another transaction for longer than the database lock timeout; retry in a few seconds.',
+    );
   }
   const parserError = bodyParserError(exception);
   if (parserError) return parserError;
@@ -77,6 +76,11 @@ function describe(exception: unknown): [number, ErrorBody] {
 }
 
 const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** A 503 the caller can retry after a moment: the database, not the request, is in the way. */
+function retryLater(code: string, message: string): [number, ErrorBody] {
+  return [503, { code, message, details: { retry_after_seconds: DATABASE_RETRY_AFTER_SECONDS } }];
+}
 
 /** SQLSTATE classes 08 (connection exception) and 57P0x (the server is shutting down or not yet accepting connections). */
 const CONNECTION_SQLSTATE = /^(08|57P0)/;
@@ -92,14 +96,23 @@ const CONNECTION_LOST =
 function databaseConnectionLost(exception: unknown): boolean {
   // A transaction's next query after its connection died: TypeORM has already released the runner.
   if (exception instanceof QueryRunnerAlreadyReleasedError) return true;
+  return driverErrors(exception).some(
+    ({ code, message }) =>
+      (typeof code === 'string' && CONNECTION_SQLSTATE.test(code)) ||
+      isNetworkErrorCode(code) ||
+      (typeof message === 'string' && CONNECTION_LOST.test(message)),
+  );
+}
+
+/** lock_not_available: a statement waited DATABASE_LOCK_TIMEOUT_MS for a lock another session holds. */
+function lockWaitTimedOut(exception: unknown): boolean {
+  return driverErrors(exception).some(({ code }) => code === '55P03');
+}
+
+/** The error itself and, when TypeORM wrapped pg's error, the original (`driverError`). */
+function driverErrors(exception: unknown): { code?: unknown; message?: unknown }[] {
   const candidates = [exception, (exception as { driverError?: unknown } | null)?.driverError];
-  return candidates.some((candidate) => {
-    if (typeof candidate !== 'object' || candidate === null) return false;
-    const { code, message } = candidate as { code?: unknown; message?: unknown };
-    return (
-      (typeof code === 'string' && CONNECTION_SQLSTATE.test(code)) || isNetworkErrorCode(code) || (typeof message === 'string' && CONNECTION_LOST.test(message))
-    );
-  });
+  return candidates.filter((candidate): candidate is { code?: unknown; message?: unknown } => typeof candidate === 'object' && candidate !== null);
 }
 
 /** Nest wraps body-parser errors in an HttpException whose `cause` keeps the parser's `type`. */

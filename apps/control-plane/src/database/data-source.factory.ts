@@ -8,7 +8,7 @@ import { entities } from './entities.js';
 const MIGRATION_LOCK_ID = 4_242_001;
 const EMBEDDED_CONNECTION_TIMEOUT_MS = 60_000;
 
-type DatabaseConfig = Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR' | 'PORT'>;
+type DatabaseConfig = Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_LOCK_TIMEOUT_MS' | 'DATA_DIR' | 'PORT'>;
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   // gen_random_uuid() is built into Postgres 13+ and PGlite; no extension is installed.
@@ -26,7 +26,13 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   // The embedded database runs one transaction at a time (even the connection handshake queues behind it),
   // so a connection there waits its turn instead of failing after Postgres's 5 s.
   const connectionTimeoutMillis = config.DATABASE_URL ? 5_000 : EMBEDDED_CONNECTION_TIMEOUT_MS;
-  return { ...common, url, extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis, onConnect: keepConnectionErrorsHandled } };
+  const extra = { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis, onConnect: keepConnectionErrorsHandled };
+  if (!config.DATABASE_URL) return { ...common, url, extra };
+  // Every statement gives up waiting for a row or table lock after DATABASE_LOCK_TIMEOUT_MS (55P03, answered
+  // 503): a lock held outside the app, such as an operator's psql session, must not stall the renewals queued
+  // behind one group statement (or a migration's queue of waiters) for as long as it is held. The embedded
+  // database has no other client that could hold one.
+  return { ...common, url, extra: { ...extra, options: `-c lock_timeout=${config.DATABASE_LOCK_TIMEOUT_MS}` } };
 }
 
 /**
@@ -46,11 +52,14 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // A replica booting beside another waits for the other's migrations however long they take.
+    await runner.query('SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    await runner.query('RESET lock_timeout').catch(() => undefined);
     await runner.release();
   }
 }
