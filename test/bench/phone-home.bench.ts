@@ -6,7 +6,9 @@
  * (b) and (c) each in one process and with one process per core, each started fresh and warmed up
  * for the same time. Per target: renewals/s at saturation (autocannon, closed loop), Node CPU ms per
  * renewal and RSS (from /proc, the whole process tree), and latency under an open-model load
- * (open-loop-load.ts: fixed arrival rate, latency from when each call was due). Run: `npm run bench:phone-home`.
+ * (open-loop-load.ts: fixed arrival rate, latency from when each call was due); for the single service
+ * process also its event-loop delay and GC time during each rate (service-runtime.ts), which tell a tail
+ * of its own from one spent waiting on the database. Run: `npm run bench:phone-home`.
  * Knobs: BENCH_TENANTS (400), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5), BENCH_RATES (50,100,200),
  * BENCH_CONNECTIONS (saturation, 16), BENCH_REPEATS (1; repetitions interleave the targets), BENCH_POOL_SIZE (20),
  * BENCH_LOG_LEVEL (info, the service's default), BENCH_PORT, BENCH_DATABASE_PREFIX, BENCH_SMTP_PORT (the bench's mail sink; a free port),
@@ -27,6 +29,7 @@ import { eventually, SmtpSink } from '../support/smtp-sink.js';
 import { generateTestPrivateKeyPem } from '../support/test-keys.js';
 import { openLoop, type LatencySummary, type LoadCall } from './open-loop-load.js';
 import { processTreeUsage } from './process-usage.js';
+import { watchRuntime, type RuntimeFigures } from './service-runtime.js';
 
 const env = process.env;
 const TENANTS = Number(env.BENCH_TENANTS ?? 400);
@@ -58,6 +61,8 @@ interface Measurement {
   cpuMsPerRenewal: number;
   rssMb: number;
   latency: Map<number, LatencySummary>;
+  /** The service's event loop and GC during each open-loop rate (single process only). */
+  runtime: Map<number, RuntimeFigures>;
 }
 
 async function main(): Promise<void> {
@@ -136,7 +141,12 @@ async function measure(repeat: number, kind: Kind, processes: number, database: 
     const saturation = await saturate(tokens, SECONDS);
     const after = processTreeUsage(child.pid!);
     const latency = new Map<number, LatencySummary>();
-    for (const rate of RATES) latency.set(rate, await openLoop(PHONE_HOME_URL, rate, SECONDS, () => tokens.next()));
+    const runtime = new Map<number, RuntimeFigures>();
+    for (const rate of RATES) {
+      const watch = kind === 'service' && processes === 1 ? await watchRuntime(BASE_URL) : undefined;
+      latency.set(rate, await openLoop(PHONE_HOME_URL, rate, SECONDS, () => tokens.next()));
+      if (watch) runtime.set(rate, await watch.finish());
+    }
     return {
       repeat,
       kind,
@@ -146,6 +156,7 @@ async function measure(repeat: number, kind: Kind, processes: number, database: 
       cpuMsPerRenewal: (after.cpuMs - before.cpuMs) / Math.max(1, saturation.ok),
       rssMb: after.rssBytes / 2 ** 20,
       latency,
+      runtime,
     };
   } finally {
     await stop(child);
@@ -332,6 +343,14 @@ function report(raw: number, measurements: Measurement[]): void {
       failed: row.failed,
     })),
   );
+  for (const row of measurements.filter((measurement) => measurement.runtime.size > 0)) {
+    for (const [rate, figures] of row.runtime) {
+      console.log(
+        `repeat ${row.repeat} (c) service x1 @${rate}/s: event-loop delay p99 ${round(figures.loopDelayP99Ms)} ms, max ${round(figures.loopDelayMaxMs)} ms; ` +
+          `GC ${round(figures.gcMs)} ms in ${SECONDS} s (${figures.majorGcs} major)`,
+      );
+    }
+  }
   for (const processes of [...new Set(measurements.map((row) => row.processes))]) {
     const ratios = (of: (service: Measurement, pipeline: Measurement) => number) =>
       range(
