@@ -5,7 +5,7 @@ import { embeddedDatabaseUrl, startEmbeddedDatabase, type EmbeddedDatabase } fro
 import { entities } from './entities.js';
 
 /** Any fixed 64-bit number shared by every replica; it names the migration lock. */
-const MIGRATION_LOCK_ID = 4_242_001;
+export const MIGRATION_LOCK_ID = 4_242_001;
 const EMBEDDED_CONNECTION_TIMEOUT_MS = 60_000;
 
 type DatabaseConfig = Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_LOCK_TIMEOUT_MS' | 'DATA_DIR' | 'PORT'>;
@@ -91,6 +91,13 @@ export async function openDataSource(config: DatabaseConfig, options: { migrate:
     await embedded?.close();
     throw error;
   }
-  if (options.migrate) await runMigrationsLocked(dataSource);
+  if (!options.migrate) return dataSource;
+  try {
+    await runMigrationsLocked(dataSource);
+  } catch (error) {
+    // The boot retries with a new data source (a migration that timed out on a lock, say); this one's pool goes.
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
   return dataSource;
 }
