@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createTenant } from './support/billing-fixtures.js';
 import { fastNotifications } from './support/notification-env.js';
 import { eventually, SmtpSink } from './support/smtp-sink.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { withOpenTransaction } from './support/test-database.js';
 
 /** The public login-link request answers before it looks anything up, and is limited per client as well as per address. */
 describe('public login link requests (end to end)', () => {
@@ -33,17 +33,12 @@ describe('public login link requests (end to end)', () => {
   const requestLink = (email: string) => cp.http('POST', '/api/v1/billing/login-links/request', { body: { tenant_id: 'umbrella', email } });
 
   it('answers a matching address before minting the link: the answer waits on no database work', async () => {
-    const blocker = new pg.Client({ connectionString: cp.database.url });
-    await blocker.connect();
-    try {
+    await withOpenTransaction(cp.database.url, async (blocker) => {
       // Nothing can write a login link now; a request that minted before answering would hang here.
-      await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE login_links IN EXCLUSIVE MODE');
       expect(await requestLink('billing@umbrella.example')).toMatchObject({ status: 202, body: { status: 'accepted' } });
       await blocker.query('COMMIT');
-    } finally {
-      await blocker.end();
-    }
+    });
     const mail = await eventually(async () => smtp.messages.find((message) => message.envelope.to.includes('billing@umbrella.example')));
     expect(mail.text).toContain('login_token=lal_');
   }, 20_000);

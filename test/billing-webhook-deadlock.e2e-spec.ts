@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { BillingSweeper } from '../apps/control-plane/src/billing/billing-sweeper.cron.js';
 import { billingEnv, stripeCustomerOf as cus, stripeSubscriptionOf as sub, subscribeTenants } from './support/billing-fixtures.js';
@@ -7,6 +6,7 @@ import { MovableClock } from './support/movable-clock.js';
 import { PostgresProbe } from './support/postgres-probe.js';
 import type { TestResponse } from './support/http-call.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { withOpenTransaction } from './support/test-database.js';
 
 const TENANTS = 15;
 const ROUNDS = 3;
@@ -60,12 +60,9 @@ describe('billing sweeper against payment webhooks (end to end)', () => {
     const tenant = tenants[0];
     await pastDueWithGraceOver();
     const before = await probe.deadlocks();
-    const other = new pg.Client({ connectionString: first.database.url });
-    await other.connect();
-    try {
-      // Another transaction holds the subscription, then wants the tenant the webhook holds: a deadlock
-      // cycle whose victim is the webhook (it waits longest; the other side checks only after 10 s).
-      await other.query(`BEGIN`);
+    // Another transaction holds the subscription, then wants the tenant the webhook holds: a deadlock
+    // cycle whose victim is the webhook (it waits longest; the other side checks only after 10 s).
+    await withOpenTransaction(first.database.url, async (other) => {
       await other.query(`SET LOCAL deadlock_timeout = '10s'`);
       await other.query(`SELECT 1 FROM subscriptions WHERE tenant_id = $1 FOR UPDATE`, [tenant]);
       stripe.setStatus(sub(tenant), 'active');
@@ -74,9 +71,7 @@ describe('billing sweeper against payment webhooks (end to end)', () => {
       await other.query(`SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, [tenant]);
       await other.query(`COMMIT`);
       expect(await paid).toMatchObject({ status: 200, body: { outcome: 'processed' } });
-    } finally {
-      await other.end();
-    }
+    });
     expect(await probe.deadlocks()).toBe(before + 1);
     const [row] = await first.app.get(DataSource).query(`SELECT status FROM subscriptions WHERE tenant_id = $1`, [tenant]);
     expect(row.status).toBe('active');

@@ -1,10 +1,9 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dropRedisPrefix, redisPrefix, TEST_REDIS_URL } from './support/notification-env.js';
 import { claimsOf, forgedTokens, phoneHome, tenantWithLicense, unknownLicenseToken } from './support/phone-home-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_EMBEDDED } from './support/test-database.js';
+import { TEST_EMBEDDED, withOpenTransaction } from './support/test-database.js';
 
 const HOUR = 3_600_000;
 const LOCK_TIMEOUT_MS = 1_000;
@@ -195,10 +194,7 @@ describe('BYOC phone-home (end to end)', () => {
     async () => {
       const held = await tenantWithLicense(cp, support, { id: 'held-co' });
       const other = await tenantWithLicense(cp, support, { id: 'unheld-co' });
-      const session = new pg.Client({ connectionString: cp.database.url });
-      await session.connect();
-      try {
-        await session.query('BEGIN');
+      await withOpenTransaction(cp.database.url, async (session) => {
         // The lock a Stripe event or the billing sweeper holds on a tenant while it applies.
         await session.query(`SELECT 1 FROM tenants WHERE id = 'held-co' FOR NO KEY UPDATE`);
         const renewed = await phoneHome(cp, held);
@@ -212,9 +208,7 @@ describe('BYOC phone-home (end to end)', () => {
         expect(waiting.body.error).toMatchObject({ code: 'RENEWAL_CONFLICT', message: expect.stringMatching(/current license keeps working/) });
         await session.query('ROLLBACK');
         expect((await phoneHome(cp, renewed.body.license)).status).toBe(200);
-      } finally {
-        await session.end();
-      }
+      });
     },
   );
 
@@ -223,11 +217,8 @@ describe('BYOC phone-home (end to end)', () => {
     async () => {
       const held = await tenantWithLicense(cp, support, { id: 'operator-held-co' });
       const others = await Promise.all(['first', 'second'].map((name) => tenantWithLicense(cp, support, { id: `${name}-free-co` })));
-      const operator = new pg.Client({ connectionString: cp.database.url });
-      await operator.connect();
-      try {
-        await operator.query('BEGIN');
-        // An operator's psql session; a renewal's foreign-key check on the tenant waits for it.
+      // An operator's psql session; a renewal's foreign-key check on the tenant waits for it.
+      await withOpenTransaction(cp.database.url, async (operator) => {
         await operator.query(`SELECT 1 FROM tenants WHERE id = 'operator-held-co' FOR UPDATE`);
         // Were the wait unbounded, these calls would answer only after the ROLLBACK below: never.
         const replies = await Promise.all([held, ...others].map((token) => phoneHome(cp, token)));
@@ -236,9 +227,7 @@ describe('BYOC phone-home (end to end)', () => {
         expect(replies[0].headers.get('retry-after')).toBe(String(replies[0].body.error.details.retry_after_seconds));
         await operator.query('ROLLBACK');
         expect((await phoneHome(cp, held)).status).toBe(200);
-      } finally {
-        await operator.end();
-      }
+      });
     },
   );
 

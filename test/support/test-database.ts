@@ -46,6 +46,22 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` in a second session of the database with a transaction open: another client holding locks
+ * the app must live with. Work ends the transaction itself when it matters (COMMIT, ROLLBACK); closing
+ * the session rolls back whatever is still open.
+ */
+export async function withOpenTransaction(url: string, work: (session: pg.Client) => Promise<void>): Promise<void> {
+  const session = new pg.Client({ connectionString: url });
+  await session.connect();
+  try {
+    await session.query('BEGIN');
+    await work(session);
+  } finally {
+    await session.end();
+  }
+}
+
 function createEmbeddedTestDatabase(label: string): TestDatabase {
   // Short: the socket's path must fit a unix socket address (107 bytes).
   const dataDir = mkdtempSync(join(tmpdir(), 'la-'));
