@@ -19,21 +19,17 @@ export interface RuntimeFigures {
  */
 const LOOP_SAMPLING_MS = 10;
 
-interface Scrape {
-  values: Map<string, number>;
-}
-
 /** Scrapes now (which also restarts the loop-delay histogram); `finish` scrapes again and compares. */
 export async function watchRuntime(baseUrl: string): Promise<{ finish(): Promise<RuntimeFigures> }> {
   const before = await scrape(baseUrl);
   return {
     finish: async () => {
       const after = await scrape(baseUrl);
-      const grew = (name: string) => (after.values.get(name) ?? 0) - (before.values.get(name) ?? 0);
+      const grew = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
       const gcSeconds = ['major', 'minor', 'incremental', 'weakcb'].reduce((sum, kind) => sum + grew(`nodejs_gc_duration_seconds_sum{kind="${kind}"}`), 0);
       return {
-        loopDelayP99Ms: (after.values.get('nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000 - LOOP_SAMPLING_MS,
-        loopDelayMaxMs: (after.values.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000 - LOOP_SAMPLING_MS,
+        loopDelayP99Ms: (after.get('nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000 - LOOP_SAMPLING_MS,
+        loopDelayMaxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000 - LOOP_SAMPLING_MS,
         gcMs: gcSeconds * 1000,
         majorGcs: grew('nodejs_gc_duration_seconds_count{kind="major"}'),
       };
@@ -41,7 +37,8 @@ export async function watchRuntime(baseUrl: string): Promise<{ finish(): Promise
   };
 }
 
-async function scrape(baseUrl: string): Promise<Scrape> {
+/** Every sample of the scrape by its name and labels, as the exposition format writes them. */
+async function scrape(baseUrl: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
@@ -49,5 +46,5 @@ async function scrape(baseUrl: string): Promise<Scrape> {
     const space = line.lastIndexOf(' ');
     values.set(line.slice(0, space), Number(line.slice(space + 1)));
   }
-  return { values };
+  return values;
 }

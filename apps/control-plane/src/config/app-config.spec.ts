@@ -20,6 +20,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads DATABASE_LOCK_TIMEOUT_MS as milliseconds, 0 meaning no limit, and refuses what is not one', () => {
+    expect(loadConfig({}).DATABASE_LOCK_TIMEOUT_MS).toBe(5_000);
+    expect(loadConfig({ DATABASE_LOCK_TIMEOUT_MS: '0' }).DATABASE_LOCK_TIMEOUT_MS).toBe(0);
+    for (const bad of ['-1', '2.5', 'five seconds', '600001']) {
+      expect(() => loadConfig({ DATABASE_LOCK_TIMEOUT_MS: bad })).toThrow(/DATABASE_LOCK_TIMEOUT_MS: /);
+    }
+  });
+
   it('requires a real database in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: is required when NODE_ENV=production/);
   });

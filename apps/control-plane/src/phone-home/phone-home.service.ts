@@ -65,8 +65,9 @@ const LOST_RACE_PAUSE_MS = 20;
  * Group commit: one statement of each kind runs at a time, and the calls arriving meanwhile go out
  * together in the next one (StatementBatcher), so under load one round trip and one commit serve many
  * renewals. One beat two in the benchmark (bigger groups, fewer commits). Nothing in the renewal write
- * waits on another transaction's lock (RENEW_SQL skips a locked head; the billing code locks tenants FOR
- * NO KEY UPDATE, which the write's foreign-key checks do not wait for), so one call cannot hold up the rest.
+ * waits on a lock the app takes (RENEW_SQL skips a locked head; the billing code locks tenants FOR NO KEY
+ * UPDATE, which the write's foreign-key checks do not wait for), so one call cannot hold up the rest; a lock
+ * taken outside the app is waited for at most DATABASE_LOCK_TIMEOUT_MS.
  */
 const STATEMENTS_IN_FLIGHT = 1;
 const MAX_BATCH = 64;
